@@ -1,0 +1,87 @@
+package io.roomcast;
+
+import io.roomcast.config.ConfigException;
+import io.roomcast.config.ConfigLoader;
+import io.roomcast.config.RoomcastConfig;
+import io.vertx.core.Vertx;
+import java.net.BindException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The command line: {@code java -jar roomcast.jar [-conf FILE]}. Failures that are the operator's to
+ * fix (config, busy port, bad arguments) print one line and exit with code 1.
+ */
+public final class Main {
+  private static final String USAGE = "usage: java -jar roomcast.jar [-conf FILE]";
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$-7s %3$s - %5$s%6$s%n");
+    String confFile = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "-conf", "--conf" -> {
+          if (i + 1 >= args.length) {
+            fail("-conf needs a file name; " + USAGE);
+          }
+          confFile = args[++i];
+        }
+        case "-h", "--help", "help" -> {
+          System.out.println(USAGE);
+          return;
+        }
+        default -> fail("unknown argument '" + args[i] + "'; " + USAGE);
+      }
+    }
+    run(confFile);
+  }
+
+  private static void run(String confFile) {
+    Vertx vertx = Vertx.vertx();
+    Logger log = Logger.getLogger("io.roomcast");
+    ConfigLoader.load(vertx, confFile)
+        .compose(config -> Roomcast.deploy(vertx, config).map(node -> {
+          String host = config.http().host();
+          String shown = host.equals("0.0.0.0") ? "localhost" : host;
+          log.info("Roomcast listening on http://" + shown + ":" + node.port() + "/ (bound to " + host + ":"
+              + node.port() + ", WebSocket at " + config.http().wsPath() + ")");
+          return node;
+        }).recover(e -> io.vertx.core.Future.failedFuture(startError(config, e))))
+        .onSuccess(node -> Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(vertx))))
+        .onFailure(e -> {
+          closeQuietly(vertx);
+          fail(e instanceof ConfigException ? "config error: " + e.getMessage() : e.getMessage());
+        });
+  }
+
+  /** Words a deployment failure for the operator: a busy port is the common one. */
+  private static Throwable startError(RoomcastConfig config, Throwable e) {
+    String where = config.http().host() + ":" + config.http().port();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (t instanceof BindException || m.contains("Address already in use")) {
+        return new IllegalStateException("cannot listen on " + where + ": address already in use");
+      }
+      if (m.contains("Permission denied") || m.contains("Cannot assign requested address")) {
+        return new IllegalStateException("cannot listen on " + where + ": " + m);
+      }
+    }
+    return new IllegalStateException("start failed: " + e);
+  }
+
+  private static void closeQuietly(Vertx vertx) {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // exiting anyway
+    }
+  }
+
+  private static void fail(String message) {
+    System.err.println("roomcast: " + message);
+    System.exit(1);
+  }
+}

@@ -1,0 +1,232 @@
+package io.roomcast.chat;
+
+import io.roomcast.protocol.ClientFrame;
+import io.roomcast.protocol.ErrorCode;
+import io.roomcast.protocol.Frames;
+import io.roomcast.protocol.Names;
+import io.roomcast.protocol.ProtocolException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The chat's state and rules: sessions, nicks, rooms, sequence numbers and history. Plain
+ * collections, no locks: an instance is confined to the chat verticle's event loop. Effects on other
+ * sessions go through the {@link Outbox}; the caller's own answer is the returned ack fields, and a
+ * refusal is a thrown {@link ProtocolException}.
+ */
+final class Chat {
+
+  /** Where the chat's effects go: room broadcasts, frames for one member, and room events. */
+  interface Outbox {
+    void deliver(String room, String frame, String exclude);
+
+    void send(Member member, String frame);
+
+    void event(String room, JsonObject frame);
+  }
+
+  /** Nicks that belong to Roomcast's own bots and that no user may take. */
+  static final Set<String> RESERVED_NICKS = Set.of("echo-bot");
+
+  private final Map<String, Member> sessions = new HashMap<>();
+  private final Map<String, Member> nicks = new HashMap<>();
+  private final RoomRegistry rooms;
+  private final Outbox out;
+  private final int maxRoomsPerConnection;
+  private long guests;
+
+  Chat(RoomRegistry rooms, Outbox out, int maxRoomsPerConnection) {
+    this.rooms = rooms;
+    this.out = out;
+    this.maxRoomsPerConnection = maxRoomsPerConnection;
+  }
+
+  Member member(String session) {
+    return sessions.get(session);
+  }
+
+  int sessionCount() {
+    return sessions.size();
+  }
+
+  int roomCount() {
+    return rooms.size();
+  }
+
+  /**
+   * Opens a session with a guest nick, then tries the nick asked for up front. A refused nick does
+   * not refuse the session: the error is returned for the gateway to send after the welcome.
+   */
+  ProtocolException connect(String session, String gateway, String wanted) {
+    Member m = new Member(session, gateway, nextGuestNick());
+    sessions.put(session, m);
+    nicks.put(Names.nickKey(m.nick), m);
+    if (wanted != null) {
+      try {
+        rename(m, Names.checkNick(wanted));
+      } catch (ProtocolException e) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  void disconnect(String session) {
+    Member m = sessions.remove(session);
+    if (m == null) {
+      return;
+    }
+    nicks.remove(Names.nickKey(m.nick));
+    for (Room room : new ArrayList<>(m.rooms)) {
+      removeFromRoom(m, room);
+    }
+  }
+
+  JsonObject rename(Member m, String nick) {
+    String key = Names.nickKey(nick);
+    Member holder = nicks.get(key);
+    if ((holder != null && holder != m) || RESERVED_NICKS.contains(key)) {
+      throw new ProtocolException(ErrorCode.NICK_TAKEN, "nick '" + nick + "' is taken");
+    }
+    String old = m.nick;
+    if (!old.equals(nick)) {
+      nicks.remove(Names.nickKey(old));
+      nicks.put(key, m);
+      m.nick = nick;
+      for (Room room : m.rooms) {
+        out.deliver(room.name, Frames.renamed(room.name, old, nick).encode(), null);
+      }
+    }
+    return new JsonObject().put("nick", nick);
+  }
+
+  /** Joins (harmless when already a member), replaying into {@code replay} when {@code since} is set. */
+  JsonObject join(Member m, ClientFrame.Join join, List<String> replay) {
+    Room room = rooms.get(join.room());
+    if (room == null || !room.members.contains(m)) {
+      if (m.rooms.size() >= maxRoomsPerConnection) {
+        throw new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
+            "a connection may be in at most " + maxRoomsPerConnection + " rooms");
+      }
+      room = rooms.getOrCreate(join.room());
+      long ts = System.currentTimeMillis();
+      JsonObject joined = Frames.joined(room.name, m.nick, ts);
+      out.deliver(room.name, joined.encode(), m.session);
+      out.event(room.name, joined);
+      room.members.add(m);
+      m.rooms.add(room);
+      rooms.occupied(room);
+    }
+    JsonObject ack = new JsonObject().put("room", room.name).put("members", nicksOf(room))
+        .put("seq", room.seq());
+    if (join.since() != null) {
+      long since = join.since();
+      for (Room.Stored s : room.after(since)) {
+        replay.add(s.frame());
+      }
+      ack.put("recovered", room.canReplayAfter(since));
+    }
+    return ack;
+  }
+
+  JsonObject leave(Member m, String roomName) {
+    Room room = memberRoom(m, roomName);
+    removeFromRoom(m, room);
+    return new JsonObject().put("room", roomName);
+  }
+
+  /** Sends a room message; {@code from} is null for a member's message (its nick is used). */
+  JsonObject send(Member m, String roomName, String from, String text, JsonObject data) {
+    Room room = m == null ? rooms.getOrCreate(roomName) : memberRoom(m, roomName);
+    rooms.touch(room);
+    long seq = room.nextSeq();
+    long ts = System.currentTimeMillis();
+    JsonObject message = Frames.message(room.name, seq, m == null ? from : m.nick, text, data, ts);
+    String encoded = message.encode();
+    room.remember(seq, encoded);
+    out.deliver(room.name, encoded, null);
+    out.event(room.name, message);
+    return new JsonObject().put("seq", seq).put("ts", ts);
+  }
+
+  JsonObject direct(String from, String to, String text) {
+    Member target = nicks.get(Names.nickKey(to));
+    if (target == null) {
+      throw new ProtocolException(ErrorCode.NO_SUCH_USER, "no user with nick '" + to + "'");
+    }
+    long ts = System.currentTimeMillis();
+    out.send(target, Frames.direct(from, text, ts).encode());
+    return new JsonObject().put("to", target.nick).put("ts", ts);
+  }
+
+  JsonObject typing(Member m, String roomName) {
+    Room room = memberRoom(m, roomName);
+    out.deliver(room.name, Frames.typing(room.name, m.nick).encode(), m.session);
+    return new JsonObject().put("room", roomName);
+  }
+
+  JsonObject history(ClientFrame.History h) {
+    JsonArray messages = new JsonArray();
+    Room room = rooms.get(h.room());
+    if (room != null) {
+      for (Room.Stored s : room.before(h.before(), h.limit())) {
+        messages.add(new JsonObject(s.frame()));
+      }
+    }
+    return new JsonObject().put("room", h.room()).put("messages", messages);
+  }
+
+  JsonObject members(String roomName) {
+    Room room = rooms.get(roomName);
+    return new JsonObject().put("room", roomName)
+        .put("members", room == null ? new JsonArray() : nicksOf(room));
+  }
+
+  JsonObject roomList() {
+    JsonArray list = new JsonArray();
+    for (Room r : rooms.occupiedRooms()) {
+      list.add(new JsonObject().put("room", r.name).put("members", r.members.size()));
+    }
+    return new JsonObject().put("rooms", list);
+  }
+
+  private Room memberRoom(Member m, String roomName) {
+    Room room = rooms.get(roomName);
+    if (room == null || !room.members.contains(m)) {
+      throw new ProtocolException(ErrorCode.NOT_MEMBER, "not a member of room '" + roomName + "'");
+    }
+    return room;
+  }
+
+  private void removeFromRoom(Member m, Room room) {
+    room.members.remove(m);
+    m.rooms.remove(room);
+    JsonObject left = Frames.left(room.name, m.nick, System.currentTimeMillis());
+    out.deliver(room.name, left.encode(), m.session);
+    out.event(room.name, left);
+    if (room.members.isEmpty()) {
+      rooms.emptied(room);
+    }
+  }
+
+  private String nextGuestNick() {
+    String nick;
+    do {
+      nick = "guest-" + (++guests);
+    } while (nicks.containsKey(nick));
+    return nick;
+  }
+
+  private static JsonArray nicksOf(Room room) {
+    JsonArray a = new JsonArray();
+    for (Member m : room.members) {
+      a.add(m.nick);
+    }
+    return a;
+  }
+}

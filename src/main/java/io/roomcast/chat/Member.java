@@ -1,0 +1,19 @@
+package io.roomcast.chat;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** One connected session as the chat sees it: its nick, its gateway and the rooms it is in. */
+final class Member {
+  final String session;
+  final String gateway;
+  String nick;
+  /** The member → rooms half of the two-way index; rooms hold the other half. */
+  final Set<Room> rooms = new LinkedHashSet<>();
+
+  Member(String session, String gateway, String nick) {
+    this.session = session;
+    this.gateway = gateway;
+    this.nick = nick;
+  }
+}

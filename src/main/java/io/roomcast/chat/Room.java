@@ -1,0 +1,79 @@
+package io.roomcast.chat;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** A room: its members, its last sequence number and the last {@code historySize} messages. */
+final class Room {
+  /** A message as kept in history: its seq and its encoded {@code message} frame. */
+  record Stored(long seq, String frame) {
+  }
+
+  final String name;
+  final Set<Member> members = new LinkedHashSet<>();
+  private final ArrayDeque<Stored> history = new ArrayDeque<>();
+  private final int historySize;
+  private long seq;
+
+  Room(String name, int historySize) {
+    this.name = name;
+    this.historySize = historySize;
+  }
+
+  long seq() {
+    return seq;
+  }
+
+  long nextSeq() {
+    return ++seq;
+  }
+
+  void remember(long seq, String frame) {
+    if (historySize == 0) {
+      return;
+    }
+    if (history.size() == historySize) {
+      history.removeFirst();
+    }
+    history.addLast(new Stored(seq, frame));
+  }
+
+  /** Every kept message with seq > {@code since}, oldest first. */
+  List<Stored> after(long since) {
+    List<Stored> out = new ArrayList<>();
+    for (Stored s : history) {
+      if (s.seq() > since) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** True when every message after {@code since} is still kept (so a replay has no gap). */
+  boolean canReplayAfter(long since) {
+    if (since > seq) {
+      return false; // the client saw seqs this room never issued: its history is gone
+    }
+    if (since == seq) {
+      return true;
+    }
+    return !history.isEmpty() && history.peekFirst().seq() <= since + 1;
+  }
+
+  /** At most {@code limit} kept messages with seq < {@code before} (all when null), oldest first. */
+  List<Stored> before(Long before, int limit) {
+    ArrayDeque<Stored> out = new ArrayDeque<>();
+    Iterator<Stored> it = history.descendingIterator();
+    while (it.hasNext() && out.size() < limit) {
+      Stored s = it.next();
+      if (before == null || s.seq() < before) {
+        out.addFirst(s);
+      }
+    }
+    return new ArrayList<>(out);
+  }
+}

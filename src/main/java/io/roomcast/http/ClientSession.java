@@ -1,0 +1,169 @@
+package io.roomcast.http;
+
+import io.roomcast.chat.Addresses;
+import io.roomcast.chat.ChatMessages.Command;
+import io.roomcast.chat.ChatMessages.Connect;
+import io.roomcast.chat.ChatMessages.Disconnect;
+import io.roomcast.chat.ChatMessages.Reply;
+import io.roomcast.protocol.ClientFrame;
+import io.roomcast.protocol.ErrorCode;
+import io.roomcast.protocol.FrameParser;
+import io.roomcast.protocol.Frames;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The protocol driver of one connection, shared by every transport: parses and validates frames,
+ * hands them to the chat verticle, and writes replies strictly in the order the frames came in (a
+ * locally answered frame, such as a ping or a malformed frame, waits behind earlier ones that are
+ * still with the chat).
+ */
+public final class ClientSession {
+  final String id;
+  private final Transport transport;
+  private final Gateway gateway;
+  private final EventBus bus;
+  private final FrameParser parser;
+  /** The rooms this session is in, as the chat acknowledged: the session → rooms half of the local index. */
+  final Set<String> rooms = new HashSet<>();
+  private final ArrayDeque<Slot> pending = new ArrayDeque<>();
+  private boolean closed;
+  long lastSeen;
+  long lastPing;
+
+  /** A reply position: filled when its answer is known, written once every earlier one is. */
+  private static final class Slot {
+    List<String> frames;
+  }
+
+  ClientSession(String id, Transport transport, Gateway gateway, EventBus bus, FrameParser parser, long now) {
+    this.id = id;
+    this.transport = transport;
+    this.gateway = gateway;
+    this.bus = bus;
+    this.parser = parser;
+    this.lastSeen = now;
+    this.lastPing = now;
+  }
+
+  /** Opens the session with the chat; the welcome is the first frame the client receives. */
+  void start(String wantedNick, long heartbeatMs) {
+    Slot slot = slot();
+    bus.<Reply>request(Addresses.CHAT_COMMANDS, new Connect(id, gateway.id(), wantedNick))
+        .onSuccess(reply -> {
+          Reply r = reply.body();
+          List<String> frames = new ArrayList<>(2);
+          frames.add(Frames.welcome(id, r.ack().getString("nick"), heartbeatMs).encode());
+          if (r.error() != null) {
+            frames.add(Frames.error(null, r.error(), r.message()).encode());
+          }
+          fill(slot, frames);
+        })
+        .onFailure(e -> transport.close(1011, "chat unavailable"));
+  }
+
+  void touch() {
+    lastSeen = gateway.now();
+  }
+
+  void onText(String text) {
+    touch();
+    if (closed) {
+      return;
+    }
+    FrameParser.Parsed parsed;
+    try {
+      parsed = parser.parse(text);
+    } catch (FrameParser.Rejected r) {
+      answer(Frames.error(r.id(), r.error().code(), r.error().getMessage()));
+      return;
+    }
+    Object id = parsed.id();
+    ClientFrame frame = parsed.frame();
+    if (frame instanceof ClientFrame.Ping) {
+      if (id != null) {
+        answer(Frames.ack(id, null));
+      }
+      return;
+    }
+    Slot slot = slot();
+    bus.<Reply>request(Addresses.CHAT_COMMANDS, new Command(this.id, frame))
+        .onSuccess(msg -> fill(slot, replyFrames(id, frame, msg.body())))
+        .onFailure(e -> transport.close(1011, "server error"));
+  }
+
+  void onBinary() {
+    touch();
+    answer(Frames.error(null, ErrorCode.UNSUPPORTED_BINARY, "binary frames are not supported; send JSON text"));
+  }
+
+  void onClose() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pending.clear();
+    gateway.closed(this);
+    bus.send(Addresses.CHAT_COMMANDS, new Disconnect(id));
+  }
+
+  /** A broadcast or targeted frame from the chat. */
+  void deliver(String frame) {
+    transport.send(frame);
+  }
+
+  Transport transport() {
+    return transport;
+  }
+
+  private List<String> replyFrames(Object id, ClientFrame frame, Reply r) {
+    if (r.error() != null) {
+      return List.of(Frames.error(id, r.error(), r.message()).encode());
+    }
+    // Mirror the chat's membership in the local room index before anything else is written, so
+    // that the next broadcast of the room reaches this socket.
+    if (!closed) {
+      if (frame instanceof ClientFrame.Join j) {
+        rooms.add(j.room());
+        gateway.joined(this, j.room());
+      } else if (frame instanceof ClientFrame.Leave l) {
+        rooms.remove(l.room());
+        gateway.left(this, l.room());
+      }
+    }
+    List<String> frames = new ArrayList<>(r.before());
+    if (id != null) {
+      frames.add(Frames.ack(id, r.ack()).encode());
+    }
+    return frames;
+  }
+
+  private void answer(JsonObject frame) {
+    if (pending.isEmpty()) {
+      transport.send(frame.encode());
+    } else {
+      Slot slot = slot();
+      fill(slot, List.of(frame.encode()));
+    }
+  }
+
+  private Slot slot() {
+    Slot slot = new Slot();
+    pending.addLast(slot);
+    return slot;
+  }
+
+  private void fill(Slot slot, List<String> frames) {
+    slot.frames = frames;
+    while (!pending.isEmpty() && pending.peekFirst().frames != null) {
+      for (String f : pending.pollFirst().frames) {
+        transport.send(f);
+      }
+    }
+  }
+}

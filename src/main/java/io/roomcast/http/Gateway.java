@@ -1,0 +1,140 @@
+package io.roomcast.http;
+
+import io.roomcast.chat.Addresses;
+import io.roomcast.chat.ChatMessages.Delivery;
+import io.roomcast.chat.ChatMessages.Targeted;
+import io.roomcast.config.RoomcastConfig;
+import io.roomcast.protocol.FrameParser;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The sockets of one HTTP verticle instance (one event loop): its sessions, a room → local sessions
+ * index that mirrors what the chat acknowledged, and the heartbeat. It keeps no chat state: the index
+ * only says which of its sockets a room broadcast goes to, so a broadcast costs one event bus message
+ * per gateway, not one per recipient.
+ */
+public final class Gateway {
+  private final Vertx vertx;
+  private final RoomcastConfig config;
+  private final String id = UUID.randomUUID().toString();
+  private final FrameParser parser;
+  private final Map<String, ClientSession> sessions = new HashMap<>();
+  private final Map<String, Set<ClientSession>> rooms = new HashMap<>();
+  private MessageConsumer<Delivery> deliveries;
+  private MessageConsumer<Targeted> targeted;
+  private long sweepTimer = -1;
+
+  public Gateway(Vertx vertx, RoomcastConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.parser = new FrameParser(config.limits().maxTextLength());
+  }
+
+  public Future<Void> start() {
+    deliveries = vertx.eventBus().consumer(Addresses.DELIVER, msg -> deliver(msg.body()));
+    targeted = vertx.eventBus().consumer(Addresses.gateway(id), msg -> {
+      ClientSession s = sessions.get(msg.body().session());
+      if (s != null) {
+        s.deliver(msg.body().frame());
+      }
+    });
+    long interval = Math.min(config.heartbeat().intervalMs(), config.heartbeat().idleTimeoutMs());
+    sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, interval / 4)), t -> sweep());
+    return Future.all(deliveries.completion(), targeted.completion()).mapEmpty();
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(sweepTimer);
+    for (ClientSession s : new ArrayList<>(sessions.values())) {
+      s.transport().close(1001, "server shutting down");
+    }
+    return Future.all(deliveries.unregister(), targeted.unregister()).mapEmpty();
+  }
+
+  String id() {
+    return id;
+  }
+
+  long now() {
+    return System.currentTimeMillis();
+  }
+
+  /** Opens a session on a transport; the transport must call the session's handlers. */
+  public ClientSession open(Transport transport, String wantedNick) {
+    ClientSession s = new ClientSession(UUID.randomUUID().toString(), transport, this, vertx.eventBus(), parser, now());
+    sessions.put(s.id, s);
+    s.start(wantedNick, config.heartbeat().intervalMs());
+    return s;
+  }
+
+  /** Opens a session for a native WebSocket. */
+  void open(WebSocketTransport transport, String wantedNick) {
+    transport.bind(open((Transport) transport, wantedNick));
+  }
+
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  void joined(ClientSession s, String room) {
+    rooms.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(s);
+  }
+
+  void left(ClientSession s, String room) {
+    Set<ClientSession> members = rooms.get(room);
+    if (members != null && members.remove(s) && members.isEmpty()) {
+      rooms.remove(room);
+    }
+  }
+
+  void closed(ClientSession s) {
+    sessions.remove(s.id);
+    for (String room : s.rooms) {
+      left(s, room);
+    }
+    s.rooms.clear();
+  }
+
+  private void deliver(Delivery d) {
+    Set<ClientSession> members = rooms.get(d.room());
+    if (members == null) {
+      return;
+    }
+    String exclude = d.exclude();
+    for (ClientSession s : members) {
+      if (exclude == null || !exclude.equals(s.id)) {
+        s.deliver(d.frame());
+      }
+    }
+  }
+
+  /** Pings sessions due a heartbeat and closes those silent for longer than the idle timeout. */
+  private void sweep() {
+    long now = now();
+    long interval = config.heartbeat().intervalMs();
+    long idle = config.heartbeat().idleTimeoutMs();
+    ArrayList<ClientSession> silent = null;
+    for (ClientSession s : sessions.values()) {
+      if (now - s.lastSeen > idle) {
+        if (silent == null) {
+          silent = new ArrayList<>();
+        }
+        silent.add(s); // closed after the loop: a close may remove the session from the map
+      } else if (now - s.lastPing >= interval) {
+        s.lastPing = now;
+        s.transport().ping();
+      }
+    }
+    if (silent != null) {
+      silent.forEach(s -> s.transport().close(4000, "idle timeout"));
+    }
+  }
+}

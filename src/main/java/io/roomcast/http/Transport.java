@@ -1,0 +1,19 @@
+package io.roomcast.http;
+
+/**
+ * One client connection as the protocol sees it, whatever carries it (a WebSocket at {@code /ws}, or
+ * a SockJS session). Every transport feeds the same {@link ClientSession}.
+ */
+public interface Transport {
+  /** Writes one text frame. */
+  void send(String frame);
+
+  /** Sends a transport-level heartbeat, if the transport has one of its own to send. */
+  void ping();
+
+  /** Closes with a close code and reason (WebSocket semantics). */
+  void close(int code, String reason);
+
+  /** The client's address, for logs. */
+  String remoteAddress();
+}
