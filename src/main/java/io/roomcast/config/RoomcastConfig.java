@@ -1,15 +1,24 @@
 package io.roomcast.config;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * The whole validated configuration. Built only by {@link #from(JsonObject)} from a JSON tree that
  * {@link ConfigLoader} has already checked for unknown keys and wrong types; this class checks ranges.
  */
-public record RoomcastConfig(Http http, Limits limits, Heartbeat heartbeat, Rooms rooms, Bots bots) {
+public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat heartbeat, Rooms rooms, Bots bots) {
 
-  /** HTTP server settings; {@code instances} 0 means one HTTP verticle per CPU core. */
-  public record Http(String host, int port, int instances, String webroot, String wsPath) {
+  /**
+   * HTTP server settings; {@code instances} 0 means one HTTP verticle per CPU core. An empty
+   * {@code allowedOrigins} admits same-origin browser pages only; {@code ["*"]} admits any.
+   */
+  public record Http(String host, int port, int instances, String webroot, String wsPath,
+      List<String> allowedOrigins) {
+  }
+
+  /** The SockJS fallback endpoint; heartbeat and session timeout are SockJS's own. */
+  public record SockJs(boolean enabled, String path, long heartbeatMs, long sessionTimeoutMs) {
   }
 
   public record Limits(int maxFrameBytes, int maxTextLength, int maxRoomsPerConnection) {
@@ -31,17 +40,24 @@ public record RoomcastConfig(Http http, Limits limits, Heartbeat heartbeat, Room
 
   public static RoomcastConfig from(JsonObject json) {
     JsonObject h = json.getJsonObject("http");
+    JsonObject s = json.getJsonObject("sockjs");
     JsonObject l = json.getJsonObject("limits");
     JsonObject hb = json.getJsonObject("heartbeat");
     JsonObject r = json.getJsonObject("rooms");
     JsonObject b = json.getJsonObject("bots");
-    String wsPath = h.getString("wsPath");
-    if (!wsPath.startsWith("/") || wsPath.length() < 2) {
-      throw new ConfigException("http.wsPath must start with / and name a path, got '" + wsPath + "'");
+    String wsPath = path(h, "wsPath", "http.wsPath");
+    String sockJsPath = path(s, "path", "sockjs.path");
+    if (wsPath.equals(sockJsPath)) {
+      throw new ConfigException("sockjs.path must differ from http.wsPath");
     }
+    List<String> origins = h.getJsonArray("allowedOrigins").stream().map(String::valueOf).toList();
     return new RoomcastConfig(
         new Http(nonEmpty(h, "host", "http.host"), range(h, "port", "http.port", 0, 65535),
-            range(h, "instances", "http.instances", 0, 256), nonEmpty(h, "webroot", "http.webroot"), wsPath),
+            range(h, "instances", "http.instances", 0, 256), nonEmpty(h, "webroot", "http.webroot"), wsPath,
+            origins),
+        new SockJs(s.getBoolean("enabled"), sockJsPath,
+            range(s, "heartbeatMs", "sockjs.heartbeatMs", 100, 3_600_000),
+            range(s, "sessionTimeoutMs", "sockjs.sessionTimeoutMs", 100, 3_600_000)),
         new Limits(range(l, "maxFrameBytes", "limits.maxFrameBytes", 256, 16 * 1024 * 1024),
             range(l, "maxTextLength", "limits.maxTextLength", 1, 1 << 20),
             range(l, "maxRoomsPerConnection", "limits.maxRoomsPerConnection", 1, 100_000)),
@@ -63,6 +79,14 @@ public record RoomcastConfig(Http http, Limits limits, Heartbeat heartbeat, Room
       throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + v);
     }
     return (int) v;
+  }
+
+  private static String path(JsonObject o, String field, String key) {
+    String p = o.getString(field);
+    if (!p.startsWith("/") || p.length() < 2 || p.endsWith("/") || p.contains("*")) {
+      throw new ConfigException(key + " must be a path like /name, got '" + p + "'");
+    }
+    return p;
   }
 
   private static String nonEmpty(JsonObject o, String field, String key) {

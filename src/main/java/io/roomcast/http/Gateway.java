@@ -75,11 +75,6 @@ public final class Gateway {
     return s;
   }
 
-  /** Opens a session for a native WebSocket. */
-  void open(WebSocketTransport transport, String wantedNick) {
-    transport.bind(open((Transport) transport, wantedNick));
-  }
-
   public int sessionCount() {
     return sessions.size();
   }
@@ -123,7 +118,7 @@ public final class Gateway {
     long idle = config.heartbeat().idleTimeoutMs();
     ArrayList<ClientSession> silent = null;
     for (ClientSession s : sessions.values()) {
-      if (now - s.lastSeen > idle) {
+      if (now - s.lastSeen > idle && !s.transport().ownLiveness()) {
         if (silent == null) {
           silent = new ArrayList<>();
         }

@@ -7,13 +7,19 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The HTTP verticle (one instance per event loop): serves {@code webroot/}, upgrades the ws path to a
- * WebSocket and hands each socket to its {@link Gateway}. Instances share one listening port.
+ * WebSocket, bridges SockJS fallback clients from the sockjs path, and hands every connection to its
+ * {@link Gateway}. Instances share one listening port.
  */
 public final class HttpVerticle extends VerticleBase {
   private final RoomcastConfig config;
@@ -31,7 +37,11 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     gateway = new Gateway(vertx, config);
     Router router = Router.router(vertx);
-    router.get(config.http().wsPath()).handler(this::upgrade);
+    OriginCheck origins = new OriginCheck(config.http().allowedOrigins());
+    router.get(config.http().wsPath()).handler(origins::handle).handler(this::upgrade);
+    if (config.sockjs().enabled()) {
+      mountSockJs(router, origins);
+    }
     router.route().handler(staticHandler(config.http().webroot()));
 
     HttpServerOptions options = new HttpServerOptions()
@@ -55,10 +65,40 @@ public final class HttpVerticle extends VerticleBase {
     return gateway;
   }
 
+  /**
+   * The SockJS fallback: every transport vertx-web offers, each message one protocol frame, fed to the
+   * same gateway as {@code /ws}. The iframe transport loads the client library from our own webroot.
+   */
+  private void mountSockJs(Router router, OriginCheck origins) {
+    RoomcastConfig.SockJs sockjs = config.sockjs();
+    String all = sockjs.path() + "/*";
+    int maxFrame = config.limits().maxFrameBytes();
+    SockJSHandlerOptions options = new SockJSHandlerOptions()
+        .setHeartbeatInterval(sockjs.heartbeatMs())
+        .setSessionTimeout(sockjs.sessionTimeoutMs())
+        .setInsertJSESSIONID(false)
+        .setLibraryURL("/js/vendor/sockjs.min.js");
+    router.route(all).handler(origins::handle);
+    // xhr_send bodies are JSON arrays of escaped strings: allow room for escaping, then check each
+    // message against maxFrameBytes in the transport.
+    router.post(all).handler(BodyHandler.create(false).setBodyLimit(maxFrame * 6L + 1024));
+    router.route(all).subRouter(SockJSHandler.create(vertx, options).socketHandler(socket -> {
+      SockJsTransport transport = new SockJsTransport(socket, maxFrame);
+      transport.bind(gateway.open(transport, nickParam(socket.uri())));
+    }));
+  }
+
+  private static String nickParam(String uri) {
+    return new QueryStringDecoder(uri).parameters().getOrDefault("nick", List.of()).stream().findFirst().orElse(null);
+  }
+
   private void upgrade(RoutingContext ctx) {
     String nick = ctx.request().getParam("nick");
     ctx.request().toWebSocket()
-        .onSuccess(ws -> gateway.open(new WebSocketTransport(ws), nick))
+        .onSuccess(ws -> {
+          WebSocketTransport transport = new WebSocketTransport(ws);
+          transport.bind(gateway.open(transport, nick));
+        })
         .onFailure(e -> {
           if (!ctx.response().ended()) {
             ctx.response().setStatusCode(400).end("expected a WebSocket upgrade\n");

@@ -11,6 +11,14 @@ public interface Transport {
   /** Sends a transport-level heartbeat, if the transport has one of its own to send. */
   void ping();
 
+  /**
+   * True when the transport ends dead sessions by itself (SockJS session timeouts), so the idle
+   * timeout must not close a client that is merely quiet.
+   */
+  default boolean ownLiveness() {
+    return false;
+  }
+
   /** Closes with a close code and reason (WebSocket semantics). */
   void close(int code, String reason);
 
