@@ -5,6 +5,7 @@ import io.roomcast.chat.ChatVerticle;
 import io.roomcast.chat.LocalCodec;
 import io.roomcast.config.RoomcastConfig;
 import io.roomcast.http.HttpVerticle;
+import io.roomcast.http.NodeServices;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,11 +44,12 @@ public final class Roomcast {
     int instances = config.httpInstances();
     // Port 0 with several instances: a negative port makes them share one random port.
     int port = config.http().port() == 0 && instances > 1 ? -1 : config.http().port();
+    NodeServices services = NodeServices.create(config);
     return vertx.deployVerticle(new ChatVerticle(config))
         .compose(id -> {
           ids.add(id);
           return vertx.deployVerticle(() -> {
-            HttpVerticle v = new HttpVerticle(config, port);
+            HttpVerticle v = new HttpVerticle(config, port, services);
             http.add(v);
             return v;
           }, new DeploymentOptions().setInstances(instances));

@@ -24,6 +24,8 @@ public final class Addresses {
   public static final String CHAT_COMMANDS = "roomcast.internal.commands";
   /** Chat to every gateway: a room broadcast, encoded once (publish). */
   public static final String DELIVER = "roomcast.internal.deliver";
+  /** Health: the chat's counts, {@code {"sessions","rooms"}} (request/reply). */
+  public static final String STATS = "roomcast.internal.stats";
   /** Prefix of one gateway's address, for frames meant for one of its sessions. */
   public static final String GATEWAY_PREFIX = "roomcast.internal.gateway.";
 

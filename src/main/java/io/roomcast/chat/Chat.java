@@ -23,7 +23,7 @@ final class Chat {
 
   /** Where the chat's effects go: room broadcasts, frames for one member, and room events. */
   interface Outbox {
-    void deliver(String room, String frame, String exclude);
+    void deliver(String room, String frame, String exclude, boolean ephemeral);
 
     void send(Member member, String frame);
 
@@ -99,7 +99,7 @@ final class Chat {
       nicks.put(key, m);
       m.nick = nick;
       for (Room room : m.rooms) {
-        out.deliver(room.name, Frames.renamed(room.name, old, nick).encode(), null);
+        out.deliver(room.name, Frames.renamed(room.name, old, nick).encode(), null, false);
       }
     }
     return new JsonObject().put("nick", nick);
@@ -116,7 +116,7 @@ final class Chat {
       room = rooms.getOrCreate(join.room());
       long ts = System.currentTimeMillis();
       JsonObject joined = Frames.joined(room.name, m.nick, ts);
-      out.deliver(room.name, joined.encode(), m.session);
+      out.deliver(room.name, joined.encode(), m.session, false);
       out.event(room.name, joined);
       room.members.add(m);
       m.rooms.add(room);
@@ -149,7 +149,7 @@ final class Chat {
     JsonObject message = Frames.message(room.name, seq, m == null ? from : m.nick, text, data, ts);
     String encoded = message.encode();
     room.remember(seq, encoded);
-    out.deliver(room.name, encoded, null);
+    out.deliver(room.name, encoded, null, false);
     out.event(room.name, message);
     return new JsonObject().put("seq", seq).put("ts", ts);
   }
@@ -166,7 +166,7 @@ final class Chat {
 
   JsonObject typing(Member m, String roomName) {
     Room room = memberRoom(m, roomName);
-    out.deliver(room.name, Frames.typing(room.name, m.nick).encode(), m.session);
+    out.deliver(room.name, Frames.typing(room.name, m.nick).encode(), m.session, true);
     return new JsonObject().put("room", roomName);
   }
 
@@ -207,7 +207,7 @@ final class Chat {
     room.members.remove(m);
     m.rooms.remove(room);
     JsonObject left = Frames.left(room.name, m.nick, System.currentTimeMillis());
-    out.deliver(room.name, left.encode(), m.session);
+    out.deliver(room.name, left.encode(), m.session, false);
     out.event(room.name, left);
     if (room.members.isEmpty()) {
       rooms.emptied(room);

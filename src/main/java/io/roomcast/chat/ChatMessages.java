@@ -44,8 +44,11 @@ public final class ChatMessages {
     }
   }
 
-  /** A room broadcast: every local member of {@code room} except {@code exclude} gets {@code frame}. */
-  public record Delivery(String room, String frame, String exclude) {
+  /**
+   * A room broadcast: every local member of {@code room} except {@code exclude} gets {@code frame}.
+   * An {@code ephemeral} frame (typing) is the first thing a slow consumer is spared.
+   */
+  public record Delivery(String room, String frame, String exclude, boolean ephemeral) {
   }
 
   /** One frame for one session. */

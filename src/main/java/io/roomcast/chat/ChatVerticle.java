@@ -41,8 +41,8 @@ public final class ChatVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     Chat.Outbox outbox = new Chat.Outbox() {
       @Override
-      public void deliver(String room, String frame, String exclude) {
-        bus.publish(Addresses.DELIVER, new Delivery(room, frame, exclude));
+      public void deliver(String room, String frame, String exclude, boolean ephemeral) {
+        bus.publish(Addresses.DELIVER, new Delivery(room, frame, exclude, ephemeral));
       }
 
       @Override
@@ -63,7 +63,9 @@ public final class ChatVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.PUBLISH, api(this::publish)),
         bus.<JsonObject>consumer(Addresses.DIRECT, api(this::direct)),
         bus.<JsonObject>consumer(Addresses.PRESENCE, api(body -> chat.members(room(body)))),
-        bus.<JsonObject>consumer(Addresses.ROOMS, api(body -> chat.roomList())));
+        bus.<JsonObject>consumer(Addresses.ROOMS, api(body -> chat.roomList())),
+        bus.<Object>consumer(Addresses.STATS, msg -> msg.reply(
+            new JsonObject().put("sessions", chat.sessionCount()).put("rooms", chat.roomCount()))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 

@@ -14,14 +14,19 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
    * {@code allowedOrigins} admits same-origin browser pages only; {@code ["*"]} admits any.
    */
   public record Http(String host, int port, int instances, String webroot, String wsPath,
-      List<String> allowedOrigins) {
+      List<String> allowedOrigins, List<String> trustedProxies, long upgradeTimeoutMs) {
   }
 
   /** The SockJS fallback endpoint; heartbeat and session timeout are SockJS's own. */
   public record SockJs(boolean enabled, String path, long heartbeatMs, long sessionTimeoutMs) {
   }
 
-  public record Limits(int maxFrameBytes, int maxTextLength, int maxRoomsPerConnection) {
+  /**
+   * Per-connection and per-server limits: frame and text size, rooms, the outbound queue that marks a
+   * slow consumer, the frame rate (token bucket) and the connection caps.
+   */
+  public record Limits(int maxFrameBytes, int maxTextLength, int maxRoomsPerConnection, int maxQueueBytes,
+      int ratePerSecond, int rateBurst, int floodCloseAfter, int maxConnections, int maxConnectionsPerIp) {
   }
 
   public record Heartbeat(long intervalMs, long idleTimeoutMs) {
@@ -51,16 +56,23 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
       throw new ConfigException("sockjs.path must differ from http.wsPath");
     }
     List<String> origins = h.getJsonArray("allowedOrigins").stream().map(String::valueOf).toList();
+    List<String> proxies = h.getJsonArray("trustedProxies").stream().map(String::valueOf).toList();
     return new RoomcastConfig(
         new Http(nonEmpty(h, "host", "http.host"), range(h, "port", "http.port", 0, 65535),
             range(h, "instances", "http.instances", 0, 256), nonEmpty(h, "webroot", "http.webroot"), wsPath,
-            origins),
+            origins, proxies, range(h, "upgradeTimeoutMs", "http.upgradeTimeoutMs", 100, 600_000)),
         new SockJs(s.getBoolean("enabled"), sockJsPath,
             range(s, "heartbeatMs", "sockjs.heartbeatMs", 100, 3_600_000),
             range(s, "sessionTimeoutMs", "sockjs.sessionTimeoutMs", 100, 3_600_000)),
         new Limits(range(l, "maxFrameBytes", "limits.maxFrameBytes", 256, 16 * 1024 * 1024),
             range(l, "maxTextLength", "limits.maxTextLength", 1, 1 << 20),
-            range(l, "maxRoomsPerConnection", "limits.maxRoomsPerConnection", 1, 100_000)),
+            range(l, "maxRoomsPerConnection", "limits.maxRoomsPerConnection", 1, 100_000),
+            range(l, "maxQueueBytes", "limits.maxQueueBytes", 1024, 1 << 30),
+            range(l, "ratePerSecond", "limits.ratePerSecond", 1, 1_000_000),
+            range(l, "rateBurst", "limits.rateBurst", 1, 1_000_000),
+            range(l, "floodCloseAfter", "limits.floodCloseAfter", 1, 1_000_000),
+            range(l, "maxConnections", "limits.maxConnections", 1, 10_000_000),
+            range(l, "maxConnectionsPerIp", "limits.maxConnectionsPerIp", 1, 10_000_000)),
         new Heartbeat(range(hb, "intervalMs", "heartbeat.intervalMs", 100, 3_600_000),
             range(hb, "idleTimeoutMs", "heartbeat.idleTimeoutMs", 200, 86_400_000)),
         new Rooms(range(r, "historySize", "rooms.historySize", 0, 100_000),

@@ -5,6 +5,7 @@ import io.roomcast.chat.ChatMessages.Command;
 import io.roomcast.chat.ChatMessages.Connect;
 import io.roomcast.chat.ChatMessages.Disconnect;
 import io.roomcast.chat.ChatMessages.Reply;
+import io.roomcast.config.RoomcastConfig;
 import io.roomcast.protocol.ClientFrame;
 import io.roomcast.protocol.ErrorCode;
 import io.roomcast.protocol.FrameParser;
@@ -32,7 +33,16 @@ public final class ClientSession {
   /** The rooms this session is in, as the chat acknowledged: the session → rooms half of the local index. */
   final Set<String> rooms = new HashSet<>();
   private final ArrayDeque<Slot> pending = new ArrayDeque<>();
+  private final RoomcastConfig.Limits limits;
+  private double tokens;
+  private long refilledAt;
+  private long floodWindowStart;
+  private int rejectedInWindow;
   private boolean closed;
+  /** Set when we have decided to close: nothing more is read or written, but cleanup waits for the close. */
+  private boolean closing;
+  /** The address holding this session's connection slot. */
+  String clientIp;
   long lastSeen;
   long lastPing;
 
@@ -41,7 +51,10 @@ public final class ClientSession {
     List<String> frames;
   }
 
-  ClientSession(String id, Transport transport, Gateway gateway, EventBus bus, FrameParser parser, long now) {
+  private static final long FLOOD_WINDOW_MS = 10_000;
+
+  ClientSession(String id, Transport transport, Gateway gateway, EventBus bus, FrameParser parser,
+      RoomcastConfig.Limits limits, long now) {
     this.id = id;
     this.transport = transport;
     this.gateway = gateway;
@@ -49,6 +62,10 @@ public final class ClientSession {
     this.parser = parser;
     this.lastSeen = now;
     this.lastPing = now;
+    this.limits = limits;
+    this.tokens = limits.rateBurst();
+    this.refilledAt = now;
+    this.floodWindowStart = now;
   }
 
   /** Opens the session with the chat; the welcome is the first frame the client receives. */
@@ -73,14 +90,26 @@ public final class ClientSession {
 
   void onText(String text) {
     touch();
-    if (closed) {
+    if (closed || closing) {
+      return;
+    }
+    Gate gate = admit();
+    if (gate == Gate.CLOSED) {
       return;
     }
     FrameParser.Parsed parsed;
     try {
       parsed = parser.parse(text);
     } catch (FrameParser.Rejected r) {
-      answer(Frames.error(r.id(), r.error().code(), r.error().getMessage()));
+      if (gate == Gate.LIMITED) {
+        rateLimited(r.id());
+      } else {
+        answerError(r.id(), r.error().code(), r.error().getMessage());
+      }
+      return;
+    }
+    if (gate == Gate.LIMITED) {
+      rateLimited(parsed.id());
       return;
     }
     Object id = parsed.id();
@@ -99,7 +128,55 @@ public final class ClientSession {
 
   void onBinary() {
     touch();
-    answer(Frames.error(null, ErrorCode.UNSUPPORTED_BINARY, "binary frames are not supported; send JSON text"));
+    if (closed || closing) {
+      return;
+    }
+    Gate gate = admit();
+    if (gate == Gate.LIMITED) {
+      rateLimited(null);
+    } else if (gate == Gate.OK) {
+      answerError(null, ErrorCode.UNSUPPORTED_BINARY, "binary frames are not supported; send JSON text");
+    }
+  }
+
+  /** Closes for a refusal, once; the transport's close handler then runs {@link #onClose()}. */
+  private void closeFor(String refusal, int code, String reason) {
+    if (!closed && !closing) {
+      closing = true;
+      refuse(refusal);
+      transport.close(code, reason);
+    }
+  }
+
+  private void rateLimited(Object id) {
+    answerError(id, ErrorCode.RATE_LIMITED, "more than " + limits.ratePerSecond() + " frames per second; slow down");
+  }
+
+  /** What the token bucket says of a frame. */
+  private enum Gate { OK, LIMITED, CLOSED }
+
+  /**
+   * The token bucket: {@code ratePerSecond} frames a second, bursts of {@code rateBurst}. A frame over
+   * the rate is answered with {@code rate_limited}; more than {@code floodCloseAfter} of those within
+   * {@value #FLOOD_WINDOW_MS} ms closes the connection with 4029.
+   */
+  private Gate admit() {
+    long now = gateway.now();
+    tokens = Math.min(limits.rateBurst(), tokens + (now - refilledAt) * limits.ratePerSecond() / 1000.0);
+    refilledAt = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return Gate.OK;
+    }
+    if (now - floodWindowStart > FLOOD_WINDOW_MS) {
+      floodWindowStart = now;
+      rejectedInWindow = 0;
+    }
+    if (++rejectedInWindow > limits.floodCloseAfter()) {
+      closeFor("flooding", 4029, "flooding");
+      return Gate.CLOSED;
+    }
+    return Gate.LIMITED;
   }
 
   void onClose() {
@@ -112,8 +189,23 @@ public final class ClientSession {
     bus.send(Addresses.CHAT_COMMANDS, new Disconnect(id));
   }
 
-  /** A broadcast or targeted frame from the chat. */
-  void deliver(String frame) {
+  /**
+   * A broadcast or targeted frame from the chat. A client that does not read is spared ephemeral
+   * frames once its queue is half full, and disconnected (4008) once a frame would overflow it; it
+   * can reconnect and recover what it missed with {@code since}.
+   */
+  void deliver(String frame, boolean ephemeral) {
+    if (closing) {
+      return;
+    }
+    long queued = transport.queuedBytes();
+    if (ephemeral && queued > limits.maxQueueBytes() / 2) {
+      return;
+    }
+    if (queued + frame.length() > limits.maxQueueBytes()) {
+      closeFor("slow_consumer", 4008, "slow consumer");
+      return;
+    }
     transport.send(frame);
   }
 
@@ -141,6 +233,15 @@ public final class ClientSession {
       frames.add(Frames.ack(id, r.ack()).encode());
     }
     return frames;
+  }
+
+  private void answerError(Object id, ErrorCode code, String message) {
+    refuse(code.code());
+    answer(Frames.error(id, code, message));
+  }
+
+  private void refuse(String code) {
+    gateway.refusals().count(code, transport.remoteAddress());
   }
 
   private void answer(JsonObject frame) {

@@ -26,15 +26,17 @@ public final class Gateway {
   private final RoomcastConfig config;
   private final String id = UUID.randomUUID().toString();
   private final FrameParser parser;
+  private final NodeServices node;
   private final Map<String, ClientSession> sessions = new HashMap<>();
   private final Map<String, Set<ClientSession>> rooms = new HashMap<>();
   private MessageConsumer<Delivery> deliveries;
   private MessageConsumer<Targeted> targeted;
   private long sweepTimer = -1;
 
-  public Gateway(Vertx vertx, RoomcastConfig config) {
+  public Gateway(Vertx vertx, RoomcastConfig config, NodeServices node) {
     this.vertx = vertx;
     this.config = config;
+    this.node = node;
     this.parser = new FrameParser(config.limits().maxTextLength());
   }
 
@@ -43,7 +45,7 @@ public final class Gateway {
     targeted = vertx.eventBus().consumer(Addresses.gateway(id), msg -> {
       ClientSession s = sessions.get(msg.body().session());
       if (s != null) {
-        s.deliver(msg.body().frame());
+        s.deliver(msg.body().frame(), false);
       }
     });
     long interval = Math.min(config.heartbeat().intervalMs(), config.heartbeat().idleTimeoutMs());
@@ -63,13 +65,22 @@ public final class Gateway {
     return id;
   }
 
+  Refusals refusals() {
+    return node.refusals();
+  }
+
   long now() {
     return System.currentTimeMillis();
   }
 
-  /** Opens a session on a transport; the transport must call the session's handlers. */
-  public ClientSession open(Transport transport, String wantedNick) {
-    ClientSession s = new ClientSession(UUID.randomUUID().toString(), transport, this, vertx.eventBus(), parser, now());
+  /**
+   * Opens a session on a transport; the transport must call the session's handlers. {@code clientIp}
+   * holds a {@link ConnectionGuard} slot that is released when the session closes.
+   */
+  public ClientSession open(Transport transport, String wantedNick, String clientIp) {
+    ClientSession s = new ClientSession(UUID.randomUUID().toString(), transport, this, vertx.eventBus(), parser,
+        config.limits(), now());
+    s.clientIp = clientIp;
     sessions.put(s.id, s);
     s.start(wantedNick, config.heartbeat().intervalMs());
     return s;
@@ -91,7 +102,9 @@ public final class Gateway {
   }
 
   void closed(ClientSession s) {
-    sessions.remove(s.id);
+    if (sessions.remove(s.id) != null) {
+      node.guard().release(s.clientIp);
+    }
     for (String room : s.rooms) {
       left(s, room);
     }
@@ -106,7 +119,7 @@ public final class Gateway {
     String exclude = d.exclude();
     for (ClientSession s : members) {
       if (exclude == null || !exclude.equals(s.id)) {
-        s.deliver(d.frame());
+        s.deliver(d.frame(), d.ephemeral());
       }
     }
   }
@@ -129,7 +142,10 @@ public final class Gateway {
       }
     }
     if (silent != null) {
-      silent.forEach(s -> s.transport().close(4000, "idle timeout"));
+      silent.forEach(s -> {
+        node.refusals().count("idle_timeout", s.transport().remoteAddress());
+        s.transport().close(4000, "idle timeout");
+      });
     }
   }
 }

@@ -1,53 +1,69 @@
 package io.roomcast.http;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The HTTP verticle (one instance per event loop): serves {@code webroot/}, upgrades the ws path to a
- * WebSocket, bridges SockJS fallback clients from the sockjs path, and hands every connection to its
- * {@link Gateway}. Instances share one listening port.
+ * The HTTP verticle (one instance per event loop): serves {@code webroot/} and {@code /health},
+ * upgrades the ws path to a WebSocket, bridges SockJS fallback clients from the sockjs path, and hands
+ * every connection to its {@link Gateway}. Instances share one listening port.
  */
 public final class HttpVerticle extends VerticleBase {
   private final RoomcastConfig config;
   private final int port;
+  private final NodeServices node;
+  /** Connections that have not finished their first request yet, with their deadline timer. */
+  private final Map<HttpConnection, Long> unfinished = new HashMap<>();
   private HttpServer server;
   private Gateway gateway;
 
   /** {@code port} overrides the configured one (a negative port shares one random port among instances). */
-  public HttpVerticle(RoomcastConfig config, int port) {
+  public HttpVerticle(RoomcastConfig config, int port, NodeServices node) {
     this.config = config;
     this.port = port;
+    this.node = node;
   }
 
   @Override
   public Future<?> start() {
-    gateway = new Gateway(vertx, config);
+    gateway = new Gateway(vertx, config, node);
     Router router = Router.router(vertx);
     OriginCheck origins = new OriginCheck(config.http().allowedOrigins());
+    router.get("/health").handler(new HealthRoute(vertx, node)::handle);
     router.get(config.http().wsPath()).handler(origins::handle).handler(this::upgrade);
     if (config.sockjs().enabled()) {
       mountSockJs(router, origins);
     }
     router.route().handler(staticHandler(config.http().webroot()));
 
+    // Heartbeat pings keep healthy WebSockets busy; this only ends connections nobody uses.
+    int idleSeconds = (int) Math.max(30, 2 * (config.heartbeat().idleTimeoutMs() + config.heartbeat().intervalMs()) / 1000);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
-        .setMaxWebSocketMessageSize(config.limits().maxFrameBytes());
-    server = vertx.createHttpServer(options).requestHandler(router);
+        .setMaxWebSocketMessageSize(config.limits().maxFrameBytes())
+        .setIdleTimeout(idleSeconds);
+    server = vertx.createHttpServer(options)
+        .connectionHandler(this::onConnection)
+        .requestHandler(req -> {
+          cancelDeadline(req.connection());
+          router.handle(req);
+        });
     return Future.join(gateway.start(), server.listen(port, config.http().host()));
   }
 
@@ -63,6 +79,24 @@ public final class HttpVerticle extends VerticleBase {
 
   public Gateway gateway() {
     return gateway;
+  }
+
+  /** A connection must finish its first request (such as the upgrade) within http.upgradeTimeoutMs. */
+  private void onConnection(HttpConnection conn) {
+    long timer = vertx.setTimer(config.http().upgradeTimeoutMs(), t -> {
+      unfinished.remove(conn);
+      node.refusals().count("upgrade_timeout", String.valueOf(conn.remoteAddress()));
+      conn.close();
+    });
+    unfinished.put(conn, timer);
+    conn.closeHandler(v -> cancelDeadline(conn));
+  }
+
+  private void cancelDeadline(HttpConnection conn) {
+    Long timer = unfinished.remove(conn);
+    if (timer != null) {
+      vertx.cancelTimer(timer);
+    }
   }
 
   /**
@@ -84,7 +118,16 @@ public final class HttpVerticle extends VerticleBase {
     router.post(all).handler(BodyHandler.create(false).setBodyLimit(maxFrame * 6L + 1024));
     router.route(all).subRouter(SockJSHandler.create(vertx, options).socketHandler(socket -> {
       SockJsTransport transport = new SockJsTransport(socket, maxFrame);
-      transport.bind(gateway.open(transport, nickParam(socket.uri())));
+      String ip = node.guard().clientIp(socket.routingContext().request());
+      ConnectionGuard.Verdict verdict = node.guard().admit(ip);
+      if (verdict != ConnectionGuard.Verdict.ADMITTED) {
+        // SockJS has no HTTP status for a refused session: the same refusals as close codes.
+        boolean perIp = verdict == ConnectionGuard.Verdict.TOO_MANY_FROM_IP;
+        node.refusals().count(perIp ? "too_many_connections_from_ip" : "server_full", ip);
+        transport.close(perIp ? 4429 : 4503, perIp ? "too many connections from your address" : "server full");
+        return;
+      }
+      transport.bind(gateway.open(transport, nickParam(socket.uri()), ip));
     }));
   }
 
@@ -93,13 +136,26 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void upgrade(RoutingContext ctx) {
+    String ip = node.guard().clientIp(ctx.request());
+    ConnectionGuard.Verdict verdict = node.guard().admit(ip);
+    if (verdict == ConnectionGuard.Verdict.TOO_MANY) {
+      node.refusals().count("server_full", ip);
+      ctx.response().setStatusCode(503).end("server full, try again later\n");
+      return;
+    }
+    if (verdict == ConnectionGuard.Verdict.TOO_MANY_FROM_IP) {
+      node.refusals().count("too_many_connections_from_ip", ip);
+      ctx.response().setStatusCode(429).end("too many connections from your address\n");
+      return;
+    }
     String nick = ctx.request().getParam("nick");
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           WebSocketTransport transport = new WebSocketTransport(ws);
-          transport.bind(gateway.open(transport, nick));
+          transport.bind(gateway.open(transport, nick, ip));
         })
         .onFailure(e -> {
+          node.guard().release(ip);
           if (!ctx.response().ended()) {
             ctx.response().setStatusCode(400).end("expected a WebSocket upgrade\n");
           }

@@ -12,6 +12,7 @@ final class SockJsTransport implements Transport {
   private final SockJSSocket socket;
   private final int maxFrameBytes;
   private boolean closed;
+  private long queued;
 
   SockJsTransport(SockJSSocket socket, int maxFrameBytes) {
     this.socket = socket;
@@ -38,8 +39,15 @@ final class SockJsTransport implements Transport {
   @Override
   public void send(String frame) {
     if (!closed) {
-      socket.write(frame);
+      int size = frame.length();
+      queued += size;
+      socket.write(frame).onComplete(ar -> queued -= size);
     }
+  }
+
+  @Override
+  public long queuedBytes() {
+    return queued;
   }
 
   /** SockJS sends its own heartbeat frames, at the configured sockjs.heartbeatMs. */

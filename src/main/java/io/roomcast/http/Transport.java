@@ -8,6 +8,9 @@ public interface Transport {
   /** Writes one text frame. */
   void send(String frame);
 
+  /** Bytes written but not yet handed to the network (the client is not reading fast enough). */
+  long queuedBytes();
+
   /** Sends a transport-level heartbeat, if the transport has one of its own to send. */
   void ping();
 

@@ -8,6 +8,8 @@ import io.vertx.core.http.ServerWebSocket;
 final class WebSocketTransport implements Transport {
   private static final Buffer EMPTY = Buffer.buffer();
   private final ServerWebSocket ws;
+  /** Characters of frames not yet written to the socket (close enough to bytes for JSON). */
+  private long queued;
 
   WebSocketTransport(ServerWebSocket ws) {
     this.ws = ws;
@@ -38,8 +40,15 @@ final class WebSocketTransport implements Transport {
   @Override
   public void send(String frame) {
     if (!ws.isClosed()) {
-      ws.writeFinalTextFrame(frame);
+      int size = frame.length();
+      queued += size;
+      ws.writeFinalTextFrame(frame).onComplete(ar -> queued -= size);
     }
+  }
+
+  @Override
+  public long queuedBytes() {
+    return queued;
   }
 
   @Override

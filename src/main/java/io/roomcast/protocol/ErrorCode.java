@@ -15,7 +15,8 @@ public enum ErrorCode {
   NOT_MEMBER("not_member"),
   TOO_MANY_ROOMS("too_many_rooms"),
   NO_SUCH_USER("no_such_user"),
-  UNSUPPORTED_BINARY("unsupported_binary");
+  UNSUPPORTED_BINARY("unsupported_binary"),
+  RATE_LIMITED("rate_limited");
 
   private final String code;
 
