@@ -51,10 +51,9 @@ public final class Main {
           return node;
         }).recover(e -> io.vertx.core.Future.failedFuture(startError(config, e))))
         .onSuccess(node -> Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(vertx))))
-        .onFailure(e -> {
-          closeQuietly(vertx);
-          fail(e instanceof ConfigException ? "config error: " + e.getMessage() : e.getMessage());
-        });
+        // Exiting from the event loop without waiting for vertx.close(): nothing has been served yet,
+        // and waiting on the event loop for its own shutdown would deadlock.
+        .onFailure(e -> fail(e instanceof ConfigException ? "config error: " + e.getMessage() : e.getMessage()));
   }
 
   /** Words a deployment failure for the operator: a busy port is the common one. */
