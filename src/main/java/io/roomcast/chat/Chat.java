@@ -1,6 +1,7 @@
 package io.roomcast.chat;
 
 import io.roomcast.protocol.ClientFrame;
+import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.ErrorCode;
 import io.roomcast.protocol.Frames;
 import io.roomcast.protocol.Names;
@@ -23,9 +24,9 @@ final class Chat {
 
   /** Where the chat's effects go: room broadcasts, frames for one member, and room events. */
   interface Outbox {
-    void deliver(String room, String frame, String exclude, boolean ephemeral);
+    void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral);
 
-    void send(Member member, String frame);
+    void send(Member member, EncodedFrame frame);
 
     void event(String room, JsonObject frame);
   }
@@ -99,14 +100,14 @@ final class Chat {
       nicks.put(key, m);
       m.nick = nick;
       for (Room room : m.rooms) {
-        out.deliver(room.name, Frames.renamed(room.name, old, nick).encode(), null, false);
+        out.deliver(room.name, EncodedFrame.of(Frames.renamed(room.name, old, nick)), null, false);
       }
     }
     return new JsonObject().put("nick", nick);
   }
 
   /** Joins (harmless when already a member), replaying into {@code replay} when {@code since} is set. */
-  JsonObject join(Member m, ClientFrame.Join join, List<String> replay) {
+  JsonObject join(Member m, ClientFrame.Join join, List<EncodedFrame> replay) {
     Room room = rooms.get(join.room());
     if (room == null || !room.members.contains(m)) {
       if (m.rooms.size() >= maxRoomsPerConnection) {
@@ -116,7 +117,7 @@ final class Chat {
       room = rooms.getOrCreate(join.room());
       long ts = System.currentTimeMillis();
       JsonObject joined = Frames.joined(room.name, m.nick, ts);
-      out.deliver(room.name, joined.encode(), m.session, false);
+      out.deliver(room.name, EncodedFrame.of(joined), m.session, false);
       out.event(room.name, joined);
       room.members.add(m);
       m.rooms.add(room);
@@ -147,7 +148,7 @@ final class Chat {
     long seq = room.nextSeq();
     long ts = System.currentTimeMillis();
     JsonObject message = Frames.message(room.name, seq, m == null ? from : m.nick, text, data, ts);
-    String encoded = message.encode();
+    EncodedFrame encoded = EncodedFrame.of(message);
     room.remember(seq, encoded);
     out.deliver(room.name, encoded, null, false);
     out.event(room.name, message);
@@ -160,13 +161,13 @@ final class Chat {
       throw new ProtocolException(ErrorCode.NO_SUCH_USER, "no user with nick '" + to + "'");
     }
     long ts = System.currentTimeMillis();
-    out.send(target, Frames.direct(from, text, ts).encode());
+    out.send(target, EncodedFrame.of(Frames.direct(from, text, ts)));
     return new JsonObject().put("to", target.nick).put("ts", ts);
   }
 
   JsonObject typing(Member m, String roomName) {
     Room room = memberRoom(m, roomName);
-    out.deliver(room.name, Frames.typing(room.name, m.nick).encode(), m.session, true);
+    out.deliver(room.name, EncodedFrame.of(Frames.typing(room.name, m.nick)), m.session, true);
     return new JsonObject().put("room", roomName);
   }
 
@@ -175,7 +176,7 @@ final class Chat {
     Room room = rooms.get(h.room());
     if (room != null) {
       for (Room.Stored s : room.before(h.before(), h.limit())) {
-        messages.add(new JsonObject(s.frame()));
+        messages.add(s.frame().toJson());
       }
     }
     return new JsonObject().put("room", h.room()).put("messages", messages);
@@ -207,7 +208,7 @@ final class Chat {
     room.members.remove(m);
     m.rooms.remove(room);
     JsonObject left = Frames.left(room.name, m.nick, System.currentTimeMillis());
-    out.deliver(room.name, left.encode(), m.session, false);
+    out.deliver(room.name, EncodedFrame.of(left), m.session, false);
     out.event(room.name, left);
     if (room.members.isEmpty()) {
       rooms.emptied(room);

@@ -1,6 +1,7 @@
 package io.roomcast.chat;
 
 import io.roomcast.protocol.ClientFrame;
+import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.ErrorCode;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -30,12 +31,12 @@ public final class ChatMessages {
    * The chat's answer to a {@link Connect} or {@link Command}: either the fields of the ack, or an
    * error. {@code before} holds frames (encoded) to write before the ack, such as a join's replay.
    */
-  public record Reply(JsonObject ack, List<String> before, ErrorCode error, String message) {
+  public record Reply(JsonObject ack, List<EncodedFrame> before, ErrorCode error, String message) {
     public static Reply ok(JsonObject ack) {
       return new Reply(ack, List.of(), null, null);
     }
 
-    public static Reply ok(JsonObject ack, List<String> before) {
+    public static Reply ok(JsonObject ack, List<EncodedFrame> before) {
       return new Reply(ack, before, null, null);
     }
 
@@ -48,10 +49,10 @@ public final class ChatMessages {
    * A room broadcast: every local member of {@code room} except {@code exclude} gets {@code frame}.
    * An {@code ephemeral} frame (typing) is the first thing a slow consumer is spared.
    */
-  public record Delivery(String room, String frame, String exclude, boolean ephemeral) {
+  public record Delivery(String room, EncodedFrame frame, String exclude, boolean ephemeral) {
   }
 
   /** One frame for one session. */
-  public record Targeted(String session, String frame) {
+  public record Targeted(String session, EncodedFrame frame) {
   }
 }

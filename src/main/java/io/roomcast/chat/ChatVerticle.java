@@ -8,6 +8,7 @@ import io.roomcast.chat.ChatMessages.Reply;
 import io.roomcast.chat.ChatMessages.Targeted;
 import io.roomcast.config.RoomcastConfig;
 import io.roomcast.protocol.ClientFrame;
+import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.ErrorCode;
 import io.roomcast.protocol.FrameParser;
 import io.roomcast.protocol.Names;
@@ -41,12 +42,12 @@ public final class ChatVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     Chat.Outbox outbox = new Chat.Outbox() {
       @Override
-      public void deliver(String room, String frame, String exclude, boolean ephemeral) {
+      public void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral) {
         bus.publish(Addresses.DELIVER, new Delivery(room, frame, exclude, ephemeral));
       }
 
       @Override
-      public void send(Member member, String frame) {
+      public void send(Member member, EncodedFrame frame) {
         bus.send(Addresses.gateway(member.gateway), new Targeted(member.session, frame));
       }
 
@@ -93,7 +94,7 @@ public final class ChatVerticle extends VerticleBase {
       if (f instanceof ClientFrame.Send s) {
         return Reply.ok(chat.send(m, s.room(), null, s.text(), s.data()));
       } else if (f instanceof ClientFrame.Join j) {
-        List<String> replay = new ArrayList<>();
+        List<EncodedFrame> replay = new ArrayList<>();
         JsonObject ack = chat.join(m, j, replay);
         return Reply.ok(ack, replay);
       } else if (f instanceof ClientFrame.Leave l) {

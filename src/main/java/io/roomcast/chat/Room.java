@@ -1,5 +1,6 @@
 package io.roomcast.chat;
 
+import io.roomcast.protocol.EncodedFrame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,7 +11,7 @@ import java.util.Set;
 /** A room: its members, its last sequence number and the last {@code historySize} messages. */
 final class Room {
   /** A message as kept in history: its seq and its encoded {@code message} frame. */
-  record Stored(long seq, String frame) {
+  record Stored(long seq, EncodedFrame frame) {
   }
 
   final String name;
@@ -32,7 +33,7 @@ final class Room {
     return ++seq;
   }
 
-  void remember(long seq, String frame) {
+  void remember(long seq, EncodedFrame frame) {
     if (historySize == 0) {
       return;
     }

@@ -7,6 +7,7 @@ import io.roomcast.chat.ChatMessages.Disconnect;
 import io.roomcast.chat.ChatMessages.Reply;
 import io.roomcast.config.RoomcastConfig;
 import io.roomcast.protocol.ClientFrame;
+import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.ErrorCode;
 import io.roomcast.protocol.FrameParser;
 import io.roomcast.protocol.Frames;
@@ -48,7 +49,7 @@ public final class ClientSession {
 
   /** A reply position: filled when its answer is known, written once every earlier one is. */
   private static final class Slot {
-    List<String> frames;
+    List<EncodedFrame> frames;
   }
 
   private static final long FLOOD_WINDOW_MS = 10_000;
@@ -74,10 +75,10 @@ public final class ClientSession {
     bus.<Reply>request(Addresses.CHAT_COMMANDS, new Connect(id, gateway.id(), wantedNick))
         .onSuccess(reply -> {
           Reply r = reply.body();
-          List<String> frames = new ArrayList<>(2);
-          frames.add(Frames.welcome(id, r.ack().getString("nick"), heartbeatMs).encode());
+          List<EncodedFrame> frames = new ArrayList<>(2);
+          frames.add(EncodedFrame.of(Frames.welcome(id, r.ack().getString("nick"), heartbeatMs)));
           if (r.error() != null) {
-            frames.add(Frames.error(null, r.error(), r.message()).encode());
+            frames.add(EncodedFrame.of(Frames.error(null, r.error(), r.message())));
           }
           fill(slot, frames);
         })
@@ -194,7 +195,7 @@ public final class ClientSession {
    * frames once its queue is half full, and disconnected (4008) once a frame would overflow it; it
    * can reconnect and recover what it missed with {@code since}.
    */
-  void deliver(String frame, boolean ephemeral) {
+  void deliver(EncodedFrame frame, boolean ephemeral) {
     if (closing) {
       return;
     }
@@ -202,7 +203,7 @@ public final class ClientSession {
     if (ephemeral && queued > limits.maxQueueBytes() / 2) {
       return;
     }
-    if (queued + frame.length() > limits.maxQueueBytes()) {
+    if (queued + frame.size() > limits.maxQueueBytes()) {
       closeFor("slow_consumer", 4008, "slow consumer");
       return;
     }
@@ -213,9 +214,9 @@ public final class ClientSession {
     return transport;
   }
 
-  private List<String> replyFrames(Object id, ClientFrame frame, Reply r) {
+  private List<EncodedFrame> replyFrames(Object id, ClientFrame frame, Reply r) {
     if (r.error() != null) {
-      return List.of(Frames.error(id, r.error(), r.message()).encode());
+      return List.of(EncodedFrame.of(Frames.error(id, r.error(), r.message())));
     }
     // Mirror the chat's membership in the local room index before anything else is written, so
     // that the next broadcast of the room reaches this socket.
@@ -228,9 +229,9 @@ public final class ClientSession {
         gateway.left(this, l.room());
       }
     }
-    List<String> frames = new ArrayList<>(r.before());
+    List<EncodedFrame> frames = new ArrayList<>(r.before());
     if (id != null) {
-      frames.add(Frames.ack(id, r.ack()).encode());
+      frames.add(EncodedFrame.of(Frames.ack(id, r.ack())));
     }
     return frames;
   }
@@ -246,10 +247,10 @@ public final class ClientSession {
 
   private void answer(JsonObject frame) {
     if (pending.isEmpty()) {
-      transport.send(frame.encode());
+      transport.send(EncodedFrame.of(frame));
     } else {
       Slot slot = slot();
-      fill(slot, List.of(frame.encode()));
+      fill(slot, List.of(EncodedFrame.of(frame)));
     }
   }
 
@@ -259,10 +260,10 @@ public final class ClientSession {
     return slot;
   }
 
-  private void fill(Slot slot, List<String> frames) {
+  private void fill(Slot slot, List<EncodedFrame> frames) {
     slot.frames = frames;
     while (!pending.isEmpty() && pending.peekFirst().frames != null) {
-      for (String f : pending.pollFirst().frames) {
+      for (EncodedFrame f : pending.pollFirst().frames) {
         transport.send(f);
       }
     }

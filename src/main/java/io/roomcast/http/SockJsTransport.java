@@ -1,5 +1,6 @@
 package io.roomcast.http;
 
+import io.roomcast.protocol.EncodedFrame;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
@@ -37,11 +38,11 @@ final class SockJsTransport implements Transport {
   }
 
   @Override
-  public void send(String frame) {
+  public void send(EncodedFrame frame) {
     if (!closed) {
-      int size = frame.length();
+      int size = frame.size();
       queued += size;
-      socket.write(frame).onComplete(ar -> queued -= size);
+      socket.write(frame.toBuffer()).onComplete(ar -> queued -= size);
     }
   }
 

@@ -1,12 +1,14 @@
 package io.roomcast.http;
 
+import io.roomcast.protocol.EncodedFrame;
+
 /**
  * One client connection as the protocol sees it, whatever carries it (a WebSocket at {@code /ws}, or
  * a SockJS session). Every transport feeds the same {@link ClientSession}.
  */
 public interface Transport {
-  /** Writes one text frame. */
-  void send(String frame);
+  /** Writes one text frame; the bytes are shared with other recipients and must not be modified. */
+  void send(EncodedFrame frame);
 
   /** Bytes written but not yet handed to the network (the client is not reading fast enough). */
   long queuedBytes();

@@ -1,14 +1,19 @@
 package io.roomcast.http;
 
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.buffer.Unpooled;
+import io.roomcast.protocol.EncodedFrame;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
 import io.vertx.core.http.ServerWebSocket;
 
 /** {@link Transport} over a native WebSocket at the ws path. */
 final class WebSocketTransport implements Transport {
   private static final Buffer EMPTY = Buffer.buffer();
   private final ServerWebSocket ws;
-  /** Characters of frames not yet written to the socket (close enough to bytes for JSON). */
+  /** Bytes of frames not yet written to the socket. */
   private long queued;
 
   WebSocketTransport(ServerWebSocket ws) {
@@ -38,11 +43,14 @@ final class WebSocketTransport implements Transport {
   }
 
   @Override
-  public void send(String frame) {
+  public void send(EncodedFrame frame) {
     if (!ws.isClosed()) {
-      int size = frame.length();
+      int size = frame.size();
       queued += size;
-      ws.writeFinalTextFrame(frame).onComplete(ar -> queued -= size);
+      // The public API builds text frames only from a String (one UTF-8 encoding per recipient);
+      // this frame wraps the shared bytes instead.
+      WebSocketFrame text = new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true);
+      ws.writeFrame(text).onComplete(ar -> queued -= size);
     }
   }
 
