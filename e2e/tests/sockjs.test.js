@@ -1,5 +1,5 @@
 // The SockJS fallback: a page without window.WebSocket (and a page forced to xhr-polling) chats with
-// a page on the native WebSocket. Skipped while the server has no SockJS endpoint (GET /sockjs/info).
+// a page on the native WebSocket.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,18 +9,11 @@ import {
 } from './lib/browser.js';
 import { RoomcastServer } from './lib/server.js';
 
-// Probe once, before the tests are declared, so that a missing endpoint shows as a skip.
-const probe = await new RoomcastServer({ name: 'sockjs-probe' }).start();
-const sockjsStatus = await probe.status('/sockjs/info');
-await probe.stop();
-const skip = sockjsStatus === 200 ? false : 'SockJS endpoint not built yet';
-
 describe('SockJS fallback', { timeout: 90000 }, () => {
   let server;
   let browser;
 
   before(async () => {
-    if (skip) return;
     server = await new RoomcastServer({ name: 'sockjs-server' }).start();
     browser = await launchBrowser();
   });
@@ -76,18 +69,18 @@ describe('SockJS fallback', { timeout: 90000 }, () => {
   }
 
   test('a page without WebSocket falls back to SockJS and chats with a WebSocket page',
-    { skip }, withShots('sockjs-no-websocket', async (pages) => {
+    withShots('sockjs-no-websocket', async (pages) => {
       await chatAcross(pages, { noWebSocket: true }, 'fallback', /^sockjs:/);
       assert.equal(await pages[1].evaluate(() => typeof window.WebSocket), 'undefined');
     }));
 
   test('a WebSocket that fails to open falls back to SockJS by itself',
-    { skip }, withShots('sockjs-websocket-fails', async (pages) => {
+    withShots('sockjs-websocket-fails', async (pages) => {
       await chatAcross(pages, { failingWebSocket: true }, 'failing', /^sockjs:/);
     }));
 
   test('?transport=xhr-polling forces long-polling and chats with a WebSocket page',
-    { skip }, withShots('sockjs-xhr-polling', async (pages) => {
+    withShots('sockjs-xhr-polling', async (pages) => {
       await chatAcross(pages, { query: '?transport=xhr-polling' }, 'polling', /^sockjs:xhr-polling$/);
     }));
 });

@@ -165,8 +165,16 @@ async function joinRoom(r) {
     }
     const since = view.lastSeq;
     anchor = view.placeAnchor();
-    const ack = await ask({ type: 'join', room: r.name, since });
-    if (ack.recovered === false) {
+    const epoch = view.serverEpoch;
+    const ack = await ask({ type: 'join', room: r.name, since, ...(epoch ? { epoch } : {}) });
+    if (epoch && ack.epoch && ack.epoch !== epoch) {
+      // The server forgot the room (restart, idle eviction) and created it again: its seqs
+      // restarted, nothing was replayed; mark the gap and load the new incarnation's messages.
+      view.resolveAnchor(anchor, GAP_TEXT);
+      view.resetSeqs(0);
+      const h = await ask({ type: 'history', room: r.name, limit: HISTORY_ON_JOIN });
+      for (const m of h.messages || []) view.addMessage(m, { mine: m.from === myNick });
+    } else if (ack.recovered === false) {
       if (Number(ack.seq) < since) view.resetSeqs(Number(ack.seq)); // the server's seqs restarted
       view.resolveAnchor(anchor, GAP_TEXT);
     } else {
@@ -188,6 +196,7 @@ function joined(r, ack) {
     return;
   }
   r.joined = true;
+  r.view.serverEpoch = ack.epoch; // the room incarnation our seqs belong to
   r.members = [...(ack.members || [])];
   renderTabs();
   if (r.name === active) renderMembers();

@@ -46,7 +46,7 @@ class RoomTest extends RoomcastTestBase {
       return a.request(frame("join", "lobby").put("id", 1))
           .compose(ack -> {
             ctx.verify(() -> {
-              assertKeys(ack, "type", "id", "room", "members", "seq");
+              assertKeys(ack, "type", "id", "room", "members", "seq", "epoch");
               assertFrame(ack, "type", "ack", "id", 1, "room", "lobby", "seq", 0);
               assertEquals(new JsonArray().add(a.welcomeNick()), ack.getJsonArray("members"));
             });

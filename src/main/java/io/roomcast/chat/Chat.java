@@ -124,13 +124,17 @@ final class Chat {
       rooms.occupied(room);
     }
     JsonObject ack = new JsonObject().put("room", room.name).put("members", nicksOf(room))
-        .put("seq", room.seq());
+        .put("seq", room.seq()).put("epoch", room.epoch);
     if (join.since() != null) {
-      long since = join.since();
-      for (Room.Stored s : room.after(since)) {
-        replay.add(s.frame());
+      // A since from another incarnation of the room says nothing about this one: nothing is
+      // replayed, and the client reloads with history (its seqs restarted).
+      boolean sameEpoch = join.epoch() == null || join.epoch().equals(room.epoch);
+      if (sameEpoch) {
+        for (Room.Stored s : room.after(join.since())) {
+          replay.add(s.frame());
+        }
       }
-      ack.put("recovered", room.canReplayAfter(since));
+      ack.put("recovered", sameEpoch && room.canReplayAfter(join.since()));
     }
     return ack;
   }

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** A room: its members, its last sequence number and the last {@code historySize} messages. */
 final class Room {
@@ -15,6 +16,11 @@ final class Room {
   }
 
   final String name;
+  /**
+   * This incarnation of the room. A room forgotten (idle eviction, restart) and created again starts
+   * its seqs at 1 again; the epoch tells a client that its {@code since} belongs to the old one.
+   */
+  final String epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
   final Set<Member> members = new LinkedHashSet<>();
   private final ArrayDeque<Stored> history = new ArrayDeque<>();
   private final int historySize;

@@ -5,6 +5,7 @@ import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -50,11 +51,20 @@ public final class HttpVerticle extends VerticleBase {
     if (config.sockjs().enabled()) {
       mountSockJs(router, origins);
     }
+    // The UI is small and changes with every release: browsers revalidate instead of running a stale copy.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+      ctx.next();
+    });
     router.route().handler(staticHandler(config.http().webroot()));
 
     // Heartbeat pings keep healthy WebSockets busy; this only ends connections nobody uses.
     int idleSeconds = (int) Math.max(30, 2 * (config.heartbeat().idleTimeoutMs() + config.heartbeat().intervalMs()) / 1000);
+    // No h2c: with it, Vert.x creates the connection (and calls connectionHandler, which starts the
+    // upgrade deadline) only once the first request head is complete, so a client that sends nothing
+    // or half a head was never timed out. WebSocket and SockJS only need HTTP/1.1.
     HttpServerOptions options = new HttpServerOptions()
+        .setHttp2ClearTextEnabled(false)
         .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
         .setMaxWebSocketMessageSize(config.limits().maxFrameBytes())
         .setIdleTimeout(idleSeconds);
@@ -151,7 +161,7 @@ public final class HttpVerticle extends VerticleBase {
     String nick = ctx.request().getParam("nick");
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
-          WebSocketTransport transport = new WebSocketTransport(ws);
+          WebSocketTransport transport = new WebSocketTransport(ws, config.limits().maxFrameBytes());
           transport.bind(gateway.open(transport, nick, ip));
         })
         .onFailure(e -> {
@@ -166,7 +176,7 @@ public final class HttpVerticle extends VerticleBase {
     // An absolute webroot is served as is; a relative one from the working directory, falling back to
     // the copy inside the jar, so `java -jar` works from any directory.
     return Path.of(webroot).isAbsolute()
-        ? StaticHandler.create(FileSystemAccess.ROOT, webroot)
-        : StaticHandler.create(webroot);
+        ? StaticHandler.create(FileSystemAccess.ROOT, webroot).setCachingEnabled(false)
+        : StaticHandler.create(webroot).setCachingEnabled(false);
   }
 }

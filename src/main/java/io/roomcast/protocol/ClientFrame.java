@@ -13,8 +13,11 @@ public sealed interface ClientFrame {
   record Nick(String nick) implements ClientFrame {
   }
 
-  /** Joins a room; {@code since} (nullable) asks for a replay of every message after that seq. */
-  record Join(String room, Long since) implements ClientFrame {
+  /**
+   * Joins a room; {@code since} (nullable) asks for a replay of every message after that seq, of the
+   * room incarnation {@code epoch} (nullable: the current one).
+   */
+  record Join(String room, Long since, String epoch) implements ClientFrame {
   }
 
   record Leave(String room) implements ClientFrame {

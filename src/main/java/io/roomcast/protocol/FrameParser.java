@@ -77,7 +77,7 @@ public final class FrameParser {
       case "nick":
         return new ClientFrame.Nick(Names.checkNick(string(json, "nick")));
       case "join":
-        return new ClientFrame.Join(room(json), optionalCount(json, "since"));
+        return new ClientFrame.Join(room(json), optionalCount(json, "since"), optionalString(json, "epoch"));
       case "leave":
         return new ClientFrame.Leave(room(json));
       case "send": {
@@ -139,6 +139,14 @@ public final class FrameParser {
       throw invalid(field + " must be a string");
     }
     return s;
+  }
+
+  private static String optionalString(JsonObject json, String field) {
+    Object v = json.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw invalid(field + " must be a string");
+    }
+    return (String) v;
   }
 
   /** An optional non-negative integer that fits a long. */
