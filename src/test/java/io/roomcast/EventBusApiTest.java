@@ -103,7 +103,7 @@ class EventBusApiTest extends RoomcastTestBase {
   static Stream<Arguments> invalidRequests() {
     JsonObject ok = new JsonObject().put("room", "news").put("from", "bot").put("text", "hi");
     JsonObject dm = new JsonObject().put("from", "bot").put("to", "alice").put("text", "hi");
-    return Stream.of(
+    Stream<Arguments> cases = Stream.of(
         Arguments.of("roomcast.publish", ok.copy().put("room", "bad room"), "invalid_room"),
         Arguments.of("roomcast.publish", ok.copy().put("from", "bad nick"), "invalid_nick"),
         Arguments.of("roomcast.publish", ok.copy().put("text", ""), "invalid_text"),
@@ -115,12 +115,14 @@ class EventBusApiTest extends RoomcastTestBase {
         Arguments.of("roomcast.direct", dm.copy().put("text", ""), "invalid_text"),
         Arguments.of("roomcast.presence", new JsonObject().put("room", "bad room"), "invalid_room"),
         Arguments.of("roomcast.presence", new JsonObject(), "invalid_frame"));
+    // alice, the user the direct requests name, is connected over each transport in turn.
+    return cases.flatMap(c -> Stream.of(Transport.values()).map(t -> Arguments.of(t, c.get()[0], c.get()[1], c.get()[2])));
   }
 
-  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @ParameterizedTest(name = "[{0}] {1} {2} -> {3}")
   @MethodSource("invalidRequests")
-  void invalidRequestsFailWithTheProtocolErrorCode(String address, JsonObject body, String code, VertxTestContext ctx) {
-    connect(Transport.WS, "alice")
+  void invalidRequestsFailWithTheProtocolErrorCode(Transport t, String address, JsonObject body, String code, VertxTestContext ctx) {
+    connect(t, "alice")
         .compose(c -> refused(address, body, code))
         .onComplete(ctx.succeedingThenComplete());
   }

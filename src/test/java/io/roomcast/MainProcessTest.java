@@ -131,14 +131,19 @@ class MainProcessTest {
     try (RoomcastProcess p = RoomcastProcess.start(dir, env, "-conf", file.toString())) {
       String line = p.awaitStderrLine(l -> l.contains("listening on"), Duration.ofSeconds(20));
       assertTrue(line.contains("http://127.0.0.1:" + port + "/"), line);
-      ChatClient c = Transport.WS.connect(vertx, port, "operator").toCompletionStage().toCompletableFuture()
-          .get(10, TimeUnit.SECONDS);
-      try {
-        assertEquals("operator", c.welcomeNick());
-        assertEquals(4321, c.welcome().getInteger("heartbeatMs"), "the file's heartbeat is used");
-        assertTrue(p.isAlive());
-      } finally {
-        c.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      // The packaged server speaks every transport.
+      for (Transport t : Transport.values()) {
+        String nick = "operator-" + t.name().toLowerCase(java.util.Locale.ROOT);
+        ChatClient c = t.connect(vertx, port, nick).toCompletionStage().toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+        try {
+          assertEquals(nick, c.welcomeNick());
+          assertEquals(4321, c.welcome().getInteger("heartbeatMs"), "the file's heartbeat is used");
+          c.ping().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+          assertTrue(p.isAlive());
+        } finally {
+          c.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
       }
     }
   }

@@ -42,6 +42,9 @@ public final class ClientSession {
   private boolean closed;
   /** Set when we have decided to close: nothing more is read or written, but cleanup waits for the close. */
   private boolean closing;
+  /** A close decided while replies were still owed: sent once they are written (0 when none waits). */
+  private int deferredCloseCode;
+  private String deferredCloseReason;
   /** The address holding this session's connection slot. */
   String clientIp;
   long lastSeen;
@@ -78,6 +81,7 @@ public final class ClientSession {
           List<EncodedFrame> frames = new ArrayList<>(2);
           frames.add(EncodedFrame.of(Frames.welcome(id, r.ack().getString("nick"), heartbeatMs)));
           if (r.error() != null) {
+            refuse(r.error().code());
             frames.add(EncodedFrame.of(Frames.error(null, r.error(), r.message())));
           }
           fill(slot, frames);
@@ -140,13 +144,32 @@ public final class ClientSession {
     }
   }
 
-  /** Closes for a refusal, once; the transport's close handler then runs {@link #onClose()}. */
+  /**
+   * Closes for a refusal, once; the transport's close handler then runs {@link #onClose()}. Replies
+   * still owed for frames read before the decision (waiting on the chat) are written first, so the
+   * client sees every answer, then the close.
+   */
   private void closeFor(String refusal, int code, String reason) {
     if (!closed && !closing) {
       closing = true;
       refuse(refusal);
-      transport.close(code, reason);
+      if (pending.isEmpty()) {
+        transport.close(code, reason);
+      } else {
+        deferredCloseCode = code;
+        deferredCloseReason = reason;
+      }
     }
+  }
+
+  /** Closes a connection silent for longer than the idle timeout: counted and closed once. */
+  void closeIdle() {
+    closeFor("idle_timeout", 4000, "idle timeout");
+  }
+
+  /** True once the session has decided to close (or has closed): the sweep leaves it alone. */
+  boolean closingOrClosed() {
+    return closing || closed;
   }
 
   private void rateLimited(Object id) {
@@ -216,6 +239,7 @@ public final class ClientSession {
 
   private List<EncodedFrame> replyFrames(Object id, ClientFrame frame, Reply r) {
     if (r.error() != null) {
+      refuse(r.error().code()); // refusals decided by the chat (not_member, nick_taken, ...) count too
       return List.of(EncodedFrame.of(Frames.error(id, r.error(), r.message())));
     }
     // Mirror the chat's membership in the local room index before anything else is written, so
@@ -266,6 +290,11 @@ public final class ClientSession {
       for (EncodedFrame f : pending.pollFirst().frames) {
         transport.send(f);
       }
+    }
+    if (pending.isEmpty() && deferredCloseCode != 0 && !closed) {
+      int code = deferredCloseCode;
+      deferredCloseCode = 0;
+      transport.close(code, deferredCloseReason);
     }
   }
 }

@@ -131,6 +131,9 @@ public final class Gateway {
     long idle = config.heartbeat().idleTimeoutMs();
     ArrayList<ClientSession> silent = null;
     for (ClientSession s : sessions.values()) {
+      if (s.closingOrClosed()) {
+        continue; // already closing (its close handshake may take a while): count and close it once
+      }
       if (now - s.lastSeen > idle && !s.transport().ownLiveness()) {
         if (silent == null) {
           silent = new ArrayList<>();
@@ -142,10 +145,7 @@ public final class Gateway {
       }
     }
     if (silent != null) {
-      silent.forEach(s -> {
-        node.refusals().count("idle_timeout", s.transport().remoteAddress());
-        s.transport().close(4000, "idle timeout");
-      });
+      silent.forEach(ClientSession::closeIdle);
     }
   }
 }

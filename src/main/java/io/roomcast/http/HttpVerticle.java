@@ -127,7 +127,7 @@ public final class HttpVerticle extends VerticleBase {
     // message against maxFrameBytes in the transport.
     router.post(all).handler(BodyHandler.create(false).setBodyLimit(maxFrame * 6L + 1024));
     router.route(all).subRouter(SockJSHandler.create(vertx, options).socketHandler(socket -> {
-      SockJsTransport transport = new SockJsTransport(socket, maxFrame);
+      SockJsTransport transport = new SockJsTransport(vertx, socket, maxFrame);
       String ip = node.guard().clientIp(socket.routingContext().request());
       ConnectionGuard.Verdict verdict = node.guard().admit(ip);
       if (verdict != ConnectionGuard.Verdict.ADMITTED) {
@@ -159,9 +159,11 @@ public final class HttpVerticle extends VerticleBase {
       return;
     }
     String nick = ctx.request().getParam("nick");
+    HttpConnection connection = ctx.request().connection();
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
-          WebSocketTransport transport = new WebSocketTransport(ws, config.limits().maxFrameBytes());
+          WebSocketTransport transport = new WebSocketTransport(vertx, ws, config.limits().maxFrameBytes(),
+              () -> abort(connection));
           transport.bind(gateway.open(transport, nick, ip));
         })
         .onFailure(e -> {
@@ -170,6 +172,25 @@ public final class HttpVerticle extends VerticleBase {
             ctx.response().setStatusCode(400).end("expected a WebSocket upgrade\n");
           }
         });
+  }
+
+  /**
+   * Drops a connection's TCP socket without waiting for its queued writes: a graceful close would
+   * queue behind data the peer is not reading. Vert.x has no public API for this: its connections are
+   * {@code ConnectionBase}s, which expose the Netty channel, and the close is started at the head of
+   * the pipeline so that Vert.x's own handler does not turn it back into a graceful close.
+   */
+  private static void abort(HttpConnection connection) {
+    if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
+      io.netty.channel.ChannelHandlerContext first = base.channel().pipeline().firstContext();
+      if (first != null) {
+        first.close();
+      } else {
+        base.channel().close();
+      }
+    } else {
+      connection.close();
+    }
   }
 
   private static StaticHandler staticHandler(String webroot) {

@@ -21,6 +21,20 @@ public final class Refusals {
   private final AtomicLong nextLog = new AtomicLong();
   private final LongAdder unlogged = new LongAdder();
 
+  /** The refusals that are not protocol error codes. */
+  private static final java.util.List<String> CONNECTION_REFUSALS = java.util.List.of("flooding", "slow_consumer",
+      "too_many_connections_from_ip", "server_full", "upgrade_timeout", "idle_timeout");
+
+  /** Every known code starts at 0, so /health always shows the same keys. */
+  public Refusals() {
+    for (io.roomcast.protocol.ErrorCode code : io.roomcast.protocol.ErrorCode.values()) {
+      counts.put(code.code(), new LongAdder());
+    }
+    for (String code : CONNECTION_REFUSALS) {
+      counts.put(code, new LongAdder());
+    }
+  }
+
   /** Counts one refusal and maybe logs it. */
   public void count(String code, String remote) {
     counts.computeIfAbsent(code, c -> new LongAdder()).increment();

@@ -3,6 +3,7 @@ package io.roomcast.http;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.buffer.Unpooled;
 import io.roomcast.protocol.EncodedFrame;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
@@ -12,33 +13,83 @@ import io.vertx.core.http.ServerWebSocket;
 /** {@link Transport} over a native WebSocket at the ws path. */
 final class WebSocketTransport implements Transport {
   private static final Buffer EMPTY = Buffer.buffer();
+  /**
+   * How long a close we started may wait for the peer. The close frame queues behind whatever the
+   * peer has not read, and Vert.x starts its own closing timeout only once that frame is written: a
+   * peer that never reads again (a slow consumer, a vanished host) would otherwise keep its
+   * connection, slot and room memberships until the HTTP idle timeout.
+   */
+  static final long FORCE_CLOSE_AFTER_MS = 5_000;
+  private final Vertx vertx;
   private final ServerWebSocket ws;
+  /** Drops the TCP connection at once, queued writes and all. */
+  private final Runnable abort;
+  private final int maxMessageBytes;
+  private boolean closeStarted;
+  private long forceCloseTimer = -1;
+  private boolean ended;
   /** Bytes of frames not yet written to the socket. */
   private long queued;
+  /** The fragments of the message being received (null between messages). */
+  private Buffer message;
+  private boolean messageIsText;
 
-  WebSocketTransport(ServerWebSocket ws) {
+  WebSocketTransport(Vertx vertx, ServerWebSocket ws, int maxMessageBytes, Runnable abort) {
+    this.vertx = vertx;
     this.ws = ws;
+    this.abort = abort;
+    this.maxMessageBytes = maxMessageBytes;
   }
 
   /** Wires the socket's input to the session. */
   void bind(ClientSession session) {
-    ws.textMessageHandler(session::onText);
-    ws.binaryMessageHandler(b -> session.onBinary());
+    // Fragments are reassembled here rather than by textMessageHandler: Vert.x 5.2's aggregator drops
+    // the rest of a message whose first fragment is empty and then throws on every later text frame
+    // of the connection (a dead connection and a stack trace in the log per frame).
+    ws.frameHandler(frame -> onFrame(session, frame));
     ws.pongHandler(b -> session.touch());
     ws.exceptionHandler(this::onException);
-    ws.closeHandler(v -> session.onClose());
+    ws.closeHandler(v -> {
+      ended = true;
+      vertx.cancelTimer(forceCloseTimer);
+      session.onClose();
+    });
+  }
+
+  /** Data frames only: Netty has already refused out-of-sequence fragments (1002) and over-long frames (1009). */
+  private void onFrame(ClientSession session, WebSocketFrame frame) {
+    WebSocketFrameType type = frame.type();
+    if (type == WebSocketFrameType.TEXT || type == WebSocketFrameType.BINARY) {
+      message = Buffer.buffer();
+      messageIsText = type == WebSocketFrameType.TEXT;
+    } else if (type != WebSocketFrameType.CONTINUATION || message == null) {
+      return;
+    }
+    if (message.length() + frame.binaryData().length() > maxMessageBytes) {
+      message = null;
+      close(1009, "message too big");
+      return;
+    }
+    message.appendBuffer(frame.binaryData());
+    if (frame.isFinal()) {
+      Buffer complete = message;
+      message = null;
+      if (messageIsText) {
+        session.onText(complete.toString());
+      } else {
+        session.onBinary();
+      }
+    }
   }
 
   /**
-   * Protocol violations surface here, not as closes: an over-long frame (from the decoder) or an
-   * over-long fragmented message (from the aggregator). Both close with 1009 as documented; anything
+   * Protocol violations surface here, not as closes: an over-long frame or a broken fragment sequence
+   * (from the decoder). They close with the decoder's code (1009 too big, 1002 protocol error); anything
    * else is a transport fault that the close handler will report.
    */
   private void onException(Throwable e) {
     if (e instanceof CorruptedWebSocketFrameException c) {
       close(c.closeStatus().code(), c.closeStatus().reasonText());
-    } else if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size")) {
-      close(1009, "message too big");
     }
   }
 
@@ -68,8 +119,10 @@ final class WebSocketTransport implements Transport {
 
   @Override
   public void close(int code, String reason) {
-    if (!ws.isClosed()) {
+    if (!ws.isClosed() && !closeStarted) {
+      closeStarted = true;
       ws.close((short) code, reason);
+      forceCloseTimer = vertx.setTimer(FORCE_CLOSE_AFTER_MS, t -> abort.run()); // the close handler follows
     }
   }
 

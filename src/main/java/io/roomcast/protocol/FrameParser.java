@@ -55,8 +55,10 @@ public final class FrameParser {
       throw new Rejected(null, new ProtocolException(ErrorCode.INVALID_FRAME, "frame must be a JSON object"));
     }
     Object id = json.getValue("id");
-    if (id != null && !(id instanceof String) && !(id instanceof Number)) {
-      throw new Rejected(null, invalid("id must be a string or a number"));
+    if (id != null && !(id instanceof String) && !(id instanceof Number)
+        || id instanceof Double d && !Double.isFinite(d)) {
+      // A number beyond double range (1e400) would echo back as "Infinity": refuse it, not alter it.
+      throw new Rejected(null, invalid("id must be a string or a finite number"));
     }
     try {
       return new Parsed(id, frame(json));

@@ -60,6 +60,11 @@ public final class Frames {
     return new JsonObject().put("type", "direct").put("from", from).put("text", text).put("ts", ts);
   }
 
+  /** SockJS only: the reason for the close that follows (SockJS itself cannot carry our close codes). */
+  public static JsonObject closing(int code, String reason) {
+    return new JsonObject().put("type", "closing").put("code", code).put("reason", reason);
+  }
+
   public static JsonObject typing(String room, String nick) {
     return new JsonObject().put("type", "typing").put("room", room).put("nick", nick);
   }

@@ -7,7 +7,7 @@ import java.util.function.Predicate;
 
 /**
  * A protocol-v1 test client, independent of the transport that carries the frames (a native
- * WebSocket today, SockJS later). Every frame the server sends is decoded and kept, in arrival order,
+ * WebSocket, or SockJS xhr-polling). Every frame the server sends is decoded and kept, in arrival order,
  * until a test takes it with {@link #await}, {@link #next} or {@link #request}: waiting for one kind of
  * frame never loses frames of another kind, and frames are always taken oldest first.
  */

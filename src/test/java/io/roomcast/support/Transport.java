@@ -9,7 +9,9 @@ import io.vertx.core.Vertx;
  */
 public enum Transport {
   /** Native WebSocket at the ws path. */
-  WS(WsClient::connect);
+  WS(WsClient::connect),
+  /** SockJS xhr-polling at the sockjs path, spoken as raw HTTP (open, long poll, xhr_send). */
+  SOCKJS(SockJsClient::connect);
 
   /** Opens a connection and completes once the welcome frame has arrived. */
   @FunctionalInterface
