@@ -172,8 +172,10 @@ async function joinRoom(r) {
       // restarted, nothing was replayed; mark the gap and load the new incarnation's messages.
       view.resolveAnchor(anchor, GAP_TEXT);
       view.resetSeqs(0);
+      joined(r, ack); // before awaiting history: joins that arrive meanwhile must not be overwritten
       const h = await ask({ type: 'history', room: r.name, limit: HISTORY_ON_JOIN });
       for (const m of h.messages || []) view.addMessage(m, { mine: m.from === myNick });
+      return;
     } else if (ack.recovered === false) {
       if (Number(ack.seq) < since) view.resetSeqs(Number(ack.seq)); // the server's seqs restarted
       view.resolveAnchor(anchor, GAP_TEXT);

@@ -1,6 +1,8 @@
 package io.roomcast.http;
 
+import io.roomcast.protocol.ErrorCode;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,12 +24,12 @@ public final class Refusals {
   private final LongAdder unlogged = new LongAdder();
 
   /** The refusals that are not protocol error codes. */
-  private static final java.util.List<String> CONNECTION_REFUSALS = java.util.List.of("flooding", "slow_consumer",
+  private static final List<String> CONNECTION_REFUSALS = List.of("flooding", "slow_consumer",
       "too_many_connections_from_ip", "server_full", "upgrade_timeout", "idle_timeout");
 
   /** Every known code starts at 0, so /health always shows the same keys. */
   public Refusals() {
-    for (io.roomcast.protocol.ErrorCode code : io.roomcast.protocol.ErrorCode.values()) {
+    for (ErrorCode code : ErrorCode.values()) {
       counts.put(code.code(), new LongAdder());
     }
     for (String code : CONNECTION_REFUSALS) {
