@@ -65,8 +65,8 @@ public final class HttpVerticle extends VerticleBase {
     // or half a head was never timed out. WebSocket and SockJS only need HTTP/1.1.
     HttpServerOptions options = new HttpServerOptions()
         .setHttp2ClearTextEnabled(false)
+        // Messages are reassembled (and bounded by maxFrameBytes) in WebSocketTransport, not by Vert.x.
         .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
-        .setMaxWebSocketMessageSize(config.limits().maxFrameBytes())
         .setIdleTimeout(idleSeconds);
     server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)

@@ -27,7 +27,6 @@ final class WebSocketTransport implements Transport {
   private final int maxMessageBytes;
   private boolean closeStarted;
   private long forceCloseTimer = -1;
-  private boolean ended;
   /** Bytes of frames not yet written to the socket. */
   private long queued;
   /** The fragments of the message being received (null between messages). */
@@ -50,7 +49,6 @@ final class WebSocketTransport implements Transport {
     ws.pongHandler(b -> session.touch());
     ws.exceptionHandler(this::onException);
     ws.closeHandler(v -> {
-      ended = true;
       vertx.cancelTimer(forceCloseTimer);
       session.onClose();
     });
