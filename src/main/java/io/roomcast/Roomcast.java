@@ -38,13 +38,21 @@ public final class Roomcast {
 
   /** Deploys the chat verticle, the HTTP verticles and the enabled bots. */
   public static Future<Roomcast> deploy(Vertx vertx, RoomcastConfig config) {
+    return deploy(vertx, config, null);
+  }
+
+  /**
+   * Deploys with a SockJS session directory: SockJS requests for sessions another node holds are
+   * forwarded there ({@code null}: a single node, nothing forwarded).
+   */
+  public static Future<Roomcast> deploy(Vertx vertx, RoomcastConfig config, io.roomcast.http.SessionDirectory sockJsSessions) {
     LocalCodec.registerAll(vertx.eventBus());
     List<HttpVerticle> http = new CopyOnWriteArrayList<>();
     List<String> ids = new CopyOnWriteArrayList<>();
     int instances = config.httpInstances();
     // Port 0 with several instances: a negative port makes them share one random port.
     int port = config.http().port() == 0 && instances > 1 ? -1 : config.http().port();
-    NodeServices services = NodeServices.create(config);
+    NodeServices services = NodeServices.create(config, sockJsSessions);
     return vertx.deployVerticle(new ChatVerticle(config))
         .compose(id -> {
           ids.add(id);

@@ -7,7 +7,8 @@ import java.util.List;
  * The whole validated configuration. Built only by {@link #from(JsonObject)} from a JSON tree that
  * {@link ConfigLoader} has already checked for unknown keys and wrong types; this class checks ranges.
  */
-public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat heartbeat, Rooms rooms, Bots bots) {
+public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat heartbeat, Rooms rooms, Bots bots,
+    Cluster cluster) {
 
   /**
    * HTTP server settings; {@code instances} 0 means one HTTP verticle per CPU core. An empty
@@ -38,6 +39,18 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
   public record Bots(boolean echo) {
   }
 
+  /**
+   * Clustered mode (Hazelcast): {@code host}/{@code port} are where this member binds (the port
+   * auto-increments when taken, so nodes on one host can share a config), {@code publicHost} is the
+   * address other members reach it at when it differs (NAT, containers), {@code members} the TCP/IP
+   * join list ({@code "host"} or {@code "host:port"}). {@code httpAddress} ({@code host:port}) is where
+   * other nodes forward SockJS requests for sessions this node holds; empty means the public (or
+   * cluster) host with the HTTP port. {@code requestTimeoutMs} bounds a gateway's wait for the chat.
+   */
+  public record Cluster(boolean enabled, String name, String host, int port, String publicHost, int eventBusPort,
+      List<String> members, boolean multicast, String httpAddress, long requestTimeoutMs) {
+  }
+
   /** The built-in defaults (the same values as conf/config.json). */
   public static RoomcastConfig defaults() {
     return from(ConfigLoader.defaults());
@@ -50,6 +63,7 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
     JsonObject hb = json.getJsonObject("heartbeat");
     JsonObject r = json.getJsonObject("rooms");
     JsonObject b = json.getJsonObject("bots");
+    JsonObject c = json.getJsonObject("cluster");
     String wsPath = path(h, "wsPath", "http.wsPath");
     String sockJsPath = path(s, "path", "sockjs.path");
     if (wsPath.equals(sockJsPath)) {
@@ -77,7 +91,13 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
             range(hb, "idleTimeoutMs", "heartbeat.idleTimeoutMs", 200, 86_400_000)),
         new Rooms(range(r, "historySize", "rooms.historySize", 0, 100_000),
             range(r, "maxIdleRooms", "rooms.maxIdleRooms", 0, 10_000_000)),
-        new Bots(b.getBoolean("echo")));
+        new Bots(b.getBoolean("echo")),
+        new Cluster(c.getBoolean("enabled"), nonEmpty(c, "name", "cluster.name"), nonEmpty(c, "host", "cluster.host"),
+            range(c, "port", "cluster.port", 0, 65535), c.getString("publicHost"),
+            range(c, "eventBusPort", "cluster.eventBusPort", 0, 65535),
+            c.getJsonArray("members").stream().map(String::valueOf).toList(), c.getBoolean("multicast"),
+            hostPort(c.getString("httpAddress"), "cluster.httpAddress"),
+            range(c, "requestTimeoutMs", "cluster.requestTimeoutMs", 100, 600_000)));
   }
 
   /** The number of HTTP verticles to deploy. */
@@ -99,6 +119,21 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
       throw new ConfigException(key + " must be a path like /name, got '" + p + "'");
     }
     return p;
+  }
+
+  /** Empty, or {@code host:port}. */
+  private static String hostPort(String v, String key) {
+    if (!v.isEmpty() && !v.matches("[^:/\\s]+:\\d{1,5}")) {
+      throw new ConfigException(key + " must be host:port, got '" + v + "'");
+    }
+    return v;
+  }
+
+  /** Returns this config with clustering switched on (the {@code -cluster} flag). */
+  public RoomcastConfig clustered() {
+    return new RoomcastConfig(http, sockjs, limits, heartbeat, rooms, bots, new Cluster(true, cluster.name(),
+        cluster.host(), cluster.port(), cluster.publicHost(), cluster.eventBusPort(), cluster.members(),
+        cluster.multicast(), cluster.httpAddress(), cluster.requestTimeoutMs()));
   }
 
   private static String nonEmpty(JsonObject o, String field, String key) {
