@@ -5,15 +5,17 @@ import io.roomcast.config.ConfigLoader;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Vertx;
 import java.net.BindException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The command line: {@code java -jar roomcast.jar [-conf FILE]}. Failures that are the operator's to
+ * The command line: {@code java -jar roomcast.jar [-conf FILE] [-cluster]} ({@code -cluster} is
+ * {@code cluster.enabled=true}). Failures that are the operator's to
  * fix (config, busy port, bad arguments) print one line and exit with code 1.
  */
 public final class Main {
-  private static final String USAGE = "usage: java -jar roomcast.jar [-conf FILE]";
+  private static final String USAGE = "usage: java -jar roomcast.jar [-conf FILE] [-cluster]";
 
   private Main() {
   }
@@ -21,6 +23,7 @@ public final class Main {
   public static void main(String[] args) {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$-7s %3$s - %5$s%6$s%n");
     String confFile = null;
+    boolean cluster = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "-conf", "--conf" -> {
@@ -29,6 +32,7 @@ public final class Main {
           }
           confFile = args[++i];
         }
+        case "-cluster", "--cluster" -> cluster = true;
         case "-h", "--help", "help" -> {
           System.out.println(USAGE);
           return;
@@ -36,24 +40,43 @@ public final class Main {
         default -> fail("unknown argument '" + args[i] + "'; " + USAGE);
       }
     }
-    run(confFile);
+    run(confFile, cluster);
   }
 
-  private static void run(String confFile) {
-    Vertx vertx = Vertx.vertx();
+  private static void run(String confFile, boolean cluster) {
+    RoomcastConfig loaded = loadConfig(confFile);
+    RoomcastConfig config = cluster ? loaded.clustered() : loaded;
     Logger log = Logger.getLogger("io.roomcast");
-    ConfigLoader.load(vertx, confFile)
-        .compose(config -> Roomcast.deploy(vertx, config).map(node -> {
+    Roomcast.start(config)
+        .onSuccess(node -> {
           String host = config.http().host();
           String shown = host.equals("0.0.0.0") ? "localhost" : host;
           log.info("Roomcast listening on http://" + shown + ":" + node.port() + "/ (bound to " + host + ":"
-              + node.port() + ", WebSocket at " + config.http().wsPath() + ")");
-          return node;
-        }).recover(e -> io.vertx.core.Future.failedFuture(startError(config, e))))
-        .onSuccess(node -> Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(vertx))))
+              + node.port() + ", WebSocket at " + config.http().wsPath()
+              + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "") + ")");
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(node)));
+        })
         // Exiting from the event loop without waiting for vertx.close(): nothing has been served yet,
         // and waiting on the event loop for its own shutdown would deadlock.
-        .onFailure(e -> fail(e instanceof ConfigException ? "config error: " + e.getMessage() : e.getMessage()));
+        .onFailure(e -> fail(startError(config, e).getMessage()));
+  }
+
+  /** Loads the config on a short-lived Vert.x instance, from the main thread (so it may block). */
+  private static RoomcastConfig loadConfig(String confFile) {
+    Vertx loader = Vertx.vertx();
+    try {
+      return ConfigLoader.load(loader, confFile).toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      fail(cause instanceof ConfigException ? "config error: " + cause.getMessage() : String.valueOf(cause));
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail("interrupted while loading the config");
+      return null;
+    } finally {
+      loader.close();
+    }
   }
 
   /** Words a deployment failure for the operator: a busy port is the common one. */
@@ -71,9 +94,9 @@ public final class Main {
     return new IllegalStateException("start failed: " + e);
   }
 
-  private static void closeQuietly(Vertx vertx) {
+  private static void closeQuietly(Roomcast node) {
     try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      node.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // exiting anyway
     }

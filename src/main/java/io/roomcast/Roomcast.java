@@ -2,10 +2,12 @@ package io.roomcast;
 
 import io.roomcast.bot.EchoBotVerticle;
 import io.roomcast.chat.ChatVerticle;
-import io.roomcast.chat.LocalCodec;
+import io.roomcast.chat.ChatCodecs;
+import io.roomcast.cluster.Cluster;
 import io.roomcast.config.RoomcastConfig;
 import io.roomcast.http.HttpVerticle;
 import io.roomcast.http.NodeServices;
+import io.roomcast.http.SessionDirectory;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,6 +38,31 @@ public final class Roomcast {
     this.deployments = deployments;
   }
 
+  /**
+   * Starts a node: creates its Vert.x instance (clustered when {@code cluster.enabled}) and deploys.
+   * On failure the Vert.x instance is closed (not awaited: the caller hears of the failure first).
+   */
+  public static Future<Roomcast> start(RoomcastConfig config) {
+    return Cluster.vertx(config).compose(vertx -> {
+      SessionDirectory sessions = null;
+      List<HttpVerticle> http = new CopyOnWriteArrayList<>();
+      if (config.cluster().enabled()) {
+        sessions = null; // TEMP-DIR new ClusterSessionDirectory(vertx, () -> httpAddress(config, http.get(0).actualPort()));
+      }
+      return deploy(vertx, config, sessions, http).onFailure(e -> vertx.close());
+    });
+  }
+
+  /** Where other nodes reach this node's HTTP server (to forward SockJS requests). */
+  private static String httpAddress(RoomcastConfig config, int port) {
+    RoomcastConfig.Cluster c = config.cluster();
+    if (!c.httpAddress().isEmpty()) {
+      return c.httpAddress();
+    }
+    String host = !c.publicHost().isEmpty() ? c.publicHost() : c.host().equals("0.0.0.0") ? "127.0.0.1" : c.host();
+    return host + ":" + port;
+  }
+
   /** Deploys the chat verticle, the HTTP verticles and the enabled bots. */
   public static Future<Roomcast> deploy(Vertx vertx, RoomcastConfig config) {
     return deploy(vertx, config, null);
@@ -45,15 +72,19 @@ public final class Roomcast {
    * Deploys with a SockJS session directory: SockJS requests for sessions another node holds are
    * forwarded there ({@code null}: a single node, nothing forwarded).
    */
-  public static Future<Roomcast> deploy(Vertx vertx, RoomcastConfig config, io.roomcast.http.SessionDirectory sockJsSessions) {
-    LocalCodec.registerAll(vertx.eventBus());
-    List<HttpVerticle> http = new CopyOnWriteArrayList<>();
+  public static Future<Roomcast> deploy(Vertx vertx, RoomcastConfig config, SessionDirectory sockJsSessions) {
+    return deploy(vertx, config, sockJsSessions, new CopyOnWriteArrayList<>());
+  }
+
+  private static Future<Roomcast> deploy(Vertx vertx, RoomcastConfig config, SessionDirectory sockJsSessions,
+      List<HttpVerticle> http) {
+    ChatCodecs.registerAll(vertx.eventBus(), config.limits().maxTextLength());
     List<String> ids = new CopyOnWriteArrayList<>();
     int instances = config.httpInstances();
     // Port 0 with several instances: a negative port makes them share one random port.
     int port = config.http().port() == 0 && instances > 1 ? -1 : config.http().port();
     NodeServices services = NodeServices.create(config, sockJsSessions);
-    return vertx.deployVerticle(new ChatVerticle(config))
+    return vertx.deployVerticle(new ChatVerticle(config, Cluster.view(vertx)))
         .compose(id -> {
           ids.add(id);
           return vertx.deployVerticle(() -> {
@@ -79,6 +110,23 @@ public final class Roomcast {
   /** Open client sessions on this node. */
   public int sessions() {
     return http.stream().mapToInt(v -> v.gateway().sessionCount()).sum();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Leaves cleanly: clients are told to go (1001) and their sessions closed, the chat's last
+   * changes are stored, then the node leaves the cluster (which hands its data over) and stops.
+   */
+  public Future<Void> close() {
+    return undeploy().eventually(vertx::close);
+  }
+
+  /** Stops abruptly, as a crash would (for failure tests): nothing is handed over. */
+  public Future<Void> crash() {
+    return Cluster.crash(vertx);
   }
 
   public Future<Void> undeploy() {

@@ -25,7 +25,9 @@ public final class EchoBotVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.events(ROOM), msg -> {
+    // A local consumer: room events are published by the node that runs the chat, so in a cluster
+    // only the bot on that node hears them and the room gets one answer, not one per node.
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.events(ROOM), msg -> {
       JsonObject event = msg.body();
       if ("message".equals(event.getString("type")) && !NICK.equals(event.getString("from"))) {
         vertx.eventBus().request(Addresses.PUBLISH, new JsonObject().put("room", ROOM).put("from", NICK)

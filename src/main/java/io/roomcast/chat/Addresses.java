@@ -26,6 +26,8 @@ public final class Addresses {
   public static final String DELIVER = "roomcast.internal.deliver";
   /** Health: the chat's counts, {@code {"sessions","rooms"}} (request/reply). */
   public static final String STATS = "roomcast.internal.stats";
+  /** The chat to every gateway: this node now runs the chat, catch up ({@code {"node"}}, publish). */
+  public static final String LEADER = "roomcast.internal.leader";
   /** Prefix of one gateway's address, for frames meant for one of its sessions. */
   public static final String GATEWAY_PREFIX = "roomcast.internal.gateway.";
 

@@ -24,7 +24,7 @@ final class Chat {
 
   /** Where the chat's effects go: room broadcasts, frames for one member, and room events. */
   interface Outbox {
-    void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral);
+    void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral, long seq);
 
     void send(Member member, EncodedFrame frame);
 
@@ -38,13 +38,55 @@ final class Chat {
   private final Map<String, Member> nicks = new HashMap<>();
   private final RoomRegistry rooms;
   private final Outbox out;
+  private final ChatStore store;
   private final int maxRoomsPerConnection;
   private long guests;
 
-  Chat(RoomRegistry rooms, Outbox out, int maxRoomsPerConnection) {
-    this.rooms = rooms;
+  Chat(int historySize, int maxIdleRooms, Outbox out, ChatStore store, int maxRoomsPerConnection) {
+    this.rooms = new RoomRegistry(historySize, maxIdleRooms, store::room, store::forget);
     this.out = out;
+    this.store = store;
     this.maxRoomsPerConnection = maxRoomsPerConnection;
+  }
+
+  /**
+   * Takes over stored state (this node now runs the chat): rooms with their seq and history, and the
+   * sessions with their nicks and rooms. Sessions of nodes that are gone are dropped afterwards by
+   * {@link #dropDeadNodes}, so their rooms hear {@code left}.
+   */
+  void restore(ChatStore.Snapshot snapshot) {
+    for (ChatStore.StoredRoom sr : snapshot.rooms()) {
+      Room room = rooms.restore(sr.name(), sr.epoch(), sr.seq());
+      for (Room.Stored m : sr.history()) {
+        room.remember(m.seq(), m.frame());
+      }
+    }
+    for (JsonObject j : snapshot.members()) {
+      Member m = new Member(j.getString("session"), j.getString("gateway"), j.getString("node"), j.getString("nick"));
+      sessions.put(m.session, m);
+      nicks.put(Names.nickKey(m.nick), m);
+      for (Object name : j.getJsonArray("rooms")) {
+        Room room = rooms.get((String) name);
+        if (room == null) {
+          room = rooms.restore((String) name, Long.toString(System.nanoTime(), 36), 0);
+        }
+        room.members.add(m);
+        m.rooms.add(room);
+        rooms.occupied(room);
+      }
+    }
+  }
+
+  /** Drops every session whose node is gone: its rooms hear {@code left} and its nick is free. */
+  int dropDeadNodes(java.util.function.Predicate<String> alive) {
+    List<String> dead = new ArrayList<>();
+    for (Member m : sessions.values()) {
+      if (!alive.test(m.node)) {
+        dead.add(m.session);
+      }
+    }
+    dead.forEach(this::disconnect);
+    return dead.size();
   }
 
   Member member(String session) {
@@ -63,10 +105,14 @@ final class Chat {
    * Opens a session with a guest nick, then tries the nick asked for up front. A refused nick does
    * not refuse the session: the error is returned for the gateway to send after the welcome.
    */
-  ProtocolException connect(String session, String gateway, String wanted) {
-    Member m = new Member(session, gateway, nextGuestNick());
+  ProtocolException connect(String session, String gateway, String node, String wanted) {
+    if (sessions.containsKey(session)) {
+      return null; // a gateway retrying after a lost answer: the session is open already
+    }
+    Member m = new Member(session, gateway, node, nextGuestNick());
     sessions.put(session, m);
     nicks.put(Names.nickKey(m.nick), m);
+    store.member(m);
     if (wanted != null) {
       try {
         rename(m, Names.checkNick(wanted));
@@ -86,6 +132,7 @@ final class Chat {
     for (Room room : new ArrayList<>(m.rooms)) {
       removeFromRoom(m, room);
     }
+    store.memberGone(m);
   }
 
   JsonObject rename(Member m, String nick) {
@@ -99,8 +146,9 @@ final class Chat {
       nicks.remove(Names.nickKey(old));
       nicks.put(key, m);
       m.nick = nick;
+      store.member(m);
       for (Room room : m.rooms) {
-        out.deliver(room.name, EncodedFrame.of(Frames.renamed(room.name, old, nick)), null, false);
+        out.deliver(room.name, EncodedFrame.of(Frames.renamed(room.name, old, nick)), null, false, 0);
       }
     }
     return new JsonObject().put("nick", nick);
@@ -117,11 +165,12 @@ final class Chat {
       room = rooms.getOrCreate(join.room());
       long ts = System.currentTimeMillis();
       JsonObject joined = Frames.joined(room.name, m.nick, ts);
-      out.deliver(room.name, EncodedFrame.of(joined), m.session, false);
+      out.deliver(room.name, EncodedFrame.of(joined), m.session, false, 0);
       out.event(room.name, joined);
       room.members.add(m);
       m.rooms.add(room);
       rooms.occupied(room);
+      store.member(m);
     }
     JsonObject ack = new JsonObject().put("room", room.name).put("members", nicksOf(room))
         .put("seq", room.seq()).put("epoch", room.epoch);
@@ -142,6 +191,7 @@ final class Chat {
   JsonObject leave(Member m, String roomName) {
     Room room = memberRoom(m, roomName);
     removeFromRoom(m, room);
+    store.member(m);
     return new JsonObject().put("room", roomName);
   }
 
@@ -154,7 +204,8 @@ final class Chat {
     JsonObject message = Frames.message(room.name, seq, m == null ? from : m.nick, text, data, ts);
     EncodedFrame encoded = EncodedFrame.of(message);
     room.remember(seq, encoded);
-    out.deliver(room.name, encoded, null, false);
+    store.message(room, new Room.Stored(seq, encoded));
+    out.deliver(room.name, encoded, null, false, seq);
     out.event(room.name, message);
     return new JsonObject().put("seq", seq).put("ts", ts);
   }
@@ -171,7 +222,7 @@ final class Chat {
 
   JsonObject typing(Member m, String roomName) {
     Room room = memberRoom(m, roomName);
-    out.deliver(room.name, EncodedFrame.of(Frames.typing(room.name, m.nick)), m.session, true);
+    out.deliver(room.name, EncodedFrame.of(Frames.typing(room.name, m.nick)), m.session, true, 0);
     return new JsonObject().put("room", roomName);
   }
 
@@ -184,6 +235,22 @@ final class Chat {
       }
     }
     return new JsonObject().put("room", h.room()).put("messages", messages);
+  }
+
+  /** The kept message frames of each room after the given seq: {@code {room: [frame…]}}. */
+  JsonObject since(JsonObject lastSeqs) {
+    JsonObject out = new JsonObject();
+    for (String name : lastSeqs.fieldNames()) {
+      Room room = rooms.get(name);
+      JsonArray frames = new JsonArray();
+      if (room != null) {
+        for (Room.Stored s : room.after(lastSeqs.getLong(name))) {
+          frames.add(s.frame().toJson());
+        }
+      }
+      out.put(name, frames);
+    }
+    return out;
   }
 
   JsonObject members(String roomName) {
@@ -212,7 +279,7 @@ final class Chat {
     room.members.remove(m);
     m.rooms.remove(room);
     JsonObject left = Frames.left(room.name, m.nick, System.currentTimeMillis());
-    out.deliver(room.name, EncodedFrame.of(left), m.session, false);
+    out.deliver(room.name, EncodedFrame.of(left), m.session, false, 0);
     out.event(room.name, left);
     if (room.members.isEmpty()) {
       rooms.emptied(room);

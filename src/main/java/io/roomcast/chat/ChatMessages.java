@@ -8,23 +8,34 @@ import java.util.List;
 
 /**
  * The Java objects that travel on the internal addresses between gateways and the chat verticle.
- * They are immutable and passed by reference (see {@link LocalCodec}), so nothing is serialised on
- * the way.
+ * They are immutable: on one node they are passed by reference, between nodes {@link ChatCodecs}
+ * writes them in a compact binary form.
  */
 public final class ChatMessages {
   private ChatMessages() {
   }
 
-  /** A gateway opened a session; {@code nick} is the one asked for up front, or null. */
-  public record Connect(String session, String gateway, String nick) {
+  /**
+   * A gateway opened a session; {@code nick} is the one asked for up front, or null. {@code node} is
+   * the cluster node of the gateway, so the chat can drop the session if that node dies.
+   */
+  public record Connect(String session, String gateway, String node, String nick) {
   }
 
   /** A session closed: it leaves every room. */
   public record Disconnect(String session) {
   }
 
-  /** A validated client frame from a session. */
-  public record Command(String session, ClientFrame frame) {
+  /** A validated client frame from a session, with its text (what crosses the wire between nodes). */
+  public record Command(String session, ClientFrame frame, String text) {
+  }
+
+  /**
+   * A gateway catching up after the chat moved to another node: {@code lastSeqs} maps each room with
+   * local members to the last seq the gateway delivered. The reply's ack maps each room to the
+   * message frames after that seq.
+   */
+  public record Resync(String gateway, JsonObject lastSeqs) {
   }
 
   /**
@@ -47,9 +58,10 @@ public final class ChatMessages {
 
   /**
    * A room broadcast: every local member of {@code room} except {@code exclude} gets {@code frame}.
-   * An {@code ephemeral} frame (typing) is the first thing a slow consumer is spared.
+   * An {@code ephemeral} frame (typing) is the first thing a slow consumer is spared. {@code seq} is
+   * the message's seq for {@code message} frames and 0 for the others.
    */
-  public record Delivery(String room, EncodedFrame frame, String exclude, boolean ephemeral) {
+  public record Delivery(String room, EncodedFrame frame, String exclude, boolean ephemeral, long seq) {
   }
 
   /** One frame for one session. */

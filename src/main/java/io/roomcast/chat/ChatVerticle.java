@@ -5,15 +5,15 @@ import io.roomcast.chat.ChatMessages.Connect;
 import io.roomcast.chat.ChatMessages.Delivery;
 import io.roomcast.chat.ChatMessages.Disconnect;
 import io.roomcast.chat.ChatMessages.Reply;
+import io.roomcast.chat.ChatMessages.Resync;
 import io.roomcast.chat.ChatMessages.Targeted;
 import io.roomcast.config.RoomcastConfig;
 import io.roomcast.protocol.ClientFrame;
 import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.ErrorCode;
-import io.roomcast.protocol.FrameParser;
-import io.roomcast.protocol.Names;
 import io.roomcast.protocol.ProtocolException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -21,66 +21,147 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.logging.Logger;
 
 /**
- * The chat verticle (one instance): owns room membership, nicks, sequence numbers and history, and
- * publishes every room event. Gateways reach it on {@link Addresses#CHAT_COMMANDS}; other verticles
- * use the public addresses ({@link Addresses#PUBLISH} and friends). All state lives in {@link Chat},
+ * The chat verticle (one instance per node): owns room membership, nicks, sequence numbers and
+ * history, and publishes every room event. Gateways reach it on {@link Addresses#CHAT_COMMANDS};
+ * other verticles use the public addresses (see {@link ChatApi}). All state lives in {@link Chat},
  * confined to this verticle's event loop.
+ *
+ * <p>In a cluster exactly one node's chat verticle is active: the leader (the oldest member). Its
+ * changes are stored in cluster-wide maps before anyone hears of them ({@link Pipeline}); when it
+ * dies or leaves, the next leader loads them, drops the sessions of dead nodes and tells every
+ * gateway to catch up ({@link Addresses#LEADER}).
  */
 public final class ChatVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(ChatVerticle.class.getName());
   private final RoomcastConfig config;
+  private final ClusterView view;
+  private final Pipeline pipeline = new Pipeline();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private ChatStore store = ChatStore.NONE;
   private Chat chat;
+  private boolean leading;
 
-  public ChatVerticle(RoomcastConfig config) {
+  public ChatVerticle(RoomcastConfig config, ClusterView view) {
     this.config = config;
+    this.view = view;
   }
 
   @Override
   public Future<?> start() {
+    Future<Void> opened = Future.succeededFuture();
+    if (config.cluster().enabled()) {
+      ClusteredStore clustered = new ClusteredStore(pipeline);
+      store = clustered;
+      opened = clustered.open(vertx);
+    }
+    return opened.compose(v -> {
+      view.onChange(() -> context.runOnContext(x -> reconsider()));
+      return view.isLeader() ? lead() : Future.succeededFuture();
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Let stored-but-unsaid effects (acks, broadcasts) go out before the node leaves.
+    Promise<Void> drained = Promise.promise();
+    long deadline = System.currentTimeMillis() + 3000;
+    vertx.setPeriodic(20, t -> {
+      if (pipeline.waiting() == 0 || System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(t);
+        drained.tryComplete();
+      }
+    });
+    return drained.future();
+  }
+
+  /** This node runs the chat from now on: load what the cluster stored, then answer. */
+  private Future<?> lead() {
+    leading = true;
+    chat = newChat();
+    return store.load().compose(snapshot -> {
+      chat.restore(snapshot);
+      EventBus bus = vertx.eventBus();
+      // Published before any answer of ours, so every gateway hears it before our broadcasts.
+      bus.publish(Addresses.LEADER, new JsonObject().put("node", view.nodeId()));
+      int[] dropped = new int[1];
+      pipeline.batch(() -> dropped[0] = chat.dropDeadNodes(view.alive()));
+      if (config.cluster().enabled()) {
+        LOG.info("this node now runs the chat: " + snapshot.rooms().size() + " rooms and "
+            + snapshot.members().size() + " sessions taken over, " + dropped[0] + " of them on nodes that are gone");
+      }
+      ChatApi api = new ChatApi(config, this::apiChat, pipeline);
+      consumers.add(bus.<Object>consumer(Addresses.CHAT_COMMANDS, msg -> pipeline.batch(() -> onGatewayMessage(msg))));
+      consumers.addAll(api.register(bus));
+      consumers.add(bus.<Object>consumer(Addresses.STATS, msg -> msg.reply(
+          new JsonObject().put("sessions", chat.sessionCount()).put("rooms", chat.roomCount()))));
+      return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    });
+  }
+
+  private Chat apiChat() {
+    return chat;
+  }
+
+  /** Nodes came or went: drop the sessions of dead nodes, take over, or (after a split) step down. */
+  private void reconsider() {
+    if (leading && view.isLeader()) {
+      pipeline.batch(() -> chat.dropDeadNodes(view.alive()));
+    } else if (!leading && view.isLeader()) {
+      lead().onFailure(e -> LOG.severe("could not take the chat over: " + e));
+    } else if (leading) {
+      LOG.warning("another node runs the chat now; this node stops running it");
+      leading = false;
+      consumers.forEach(MessageConsumer::unregister);
+      consumers.clear();
+      chat = newChat();
+    }
+  }
+
+  private Chat newChat() {
     EventBus bus = vertx.eventBus();
     Chat.Outbox outbox = new Chat.Outbox() {
       @Override
-      public void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral) {
-        bus.publish(Addresses.DELIVER, new Delivery(room, frame, exclude, ephemeral));
+      public void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral, long seq) {
+        Delivery d = new Delivery(room, frame, exclude, ephemeral, seq);
+        pipeline.effect(() -> bus.publish(Addresses.DELIVER, d));
       }
 
       @Override
       public void send(Member member, EncodedFrame frame) {
-        bus.send(Addresses.gateway(member.gateway), new Targeted(member.session, frame));
+        Targeted t = new Targeted(member.session, frame);
+        pipeline.effect(() -> bus.send(Addresses.gateway(member.gateway), t));
       }
 
       @Override
       public void event(String room, JsonObject frame) {
-        bus.publish(Addresses.events(room), frame);
+        pipeline.effect(() -> bus.publish(Addresses.events(room), frame));
       }
     };
-    chat = new Chat(new RoomRegistry(config.rooms().historySize(), config.rooms().maxIdleRooms()),
-        outbox, config.limits().maxRoomsPerConnection());
-
-    List<MessageConsumer<?>> consumers = List.of(
-        bus.<Object>consumer(Addresses.CHAT_COMMANDS, this::onGatewayMessage),
-        bus.<JsonObject>consumer(Addresses.PUBLISH, api(this::publish)),
-        bus.<JsonObject>consumer(Addresses.DIRECT, api(this::direct)),
-        bus.<JsonObject>consumer(Addresses.PRESENCE, api(body -> chat.members(room(body)))),
-        bus.<JsonObject>consumer(Addresses.ROOMS, api(body -> chat.roomList())),
-        bus.<Object>consumer(Addresses.STATS, msg -> msg.reply(
-            new JsonObject().put("sessions", chat.sessionCount()).put("rooms", chat.roomCount()))));
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    return new Chat(config.rooms().historySize(), config.rooms().maxIdleRooms(), outbox, store,
+        config.limits().maxRoomsPerConnection());
   }
 
   private void onGatewayMessage(Message<Object> msg) {
     Object body = msg.body();
+    Reply reply;
     if (body instanceof Command c) {
-      msg.reply(command(c));
+      reply = command(c);
     } else if (body instanceof Connect c) {
-      ProtocolException refused = chat.connect(c.session(), c.gateway(), c.nick());
+      ProtocolException refused = chat.connect(c.session(), c.gateway(), c.node(), c.nick());
       JsonObject ack = new JsonObject().put("nick", chat.member(c.session()).nick);
-      msg.reply(refused == null ? Reply.ok(ack) : new Reply(ack, List.of(), refused.code(), refused.getMessage()));
+      reply = refused == null ? Reply.ok(ack) : new Reply(ack, List.of(), refused.code(), refused.getMessage());
     } else if (body instanceof Disconnect d) {
       chat.disconnect(d.session());
+      reply = Reply.ok(new JsonObject());
+    } else if (body instanceof Resync r) {
+      reply = Reply.ok(chat.since(r.lastSeqs()));
+    } else {
+      return;
     }
+    pipeline.effect(() -> msg.reply(reply));
   }
 
   private Reply command(Command c) {
@@ -116,55 +197,5 @@ public final class ChatVerticle extends VerticleBase {
     } catch (ProtocolException e) {
       return Reply.failed(e.code(), e.getMessage());
     }
-  }
-
-  private JsonObject publish(JsonObject body) {
-    String room = room(body);
-    String from = Names.checkNick(field(body, "from"));
-    String text = FrameParser.checkText(field(body, "text"), config.limits().maxTextLength());
-    Object data = body.getValue("data");
-    if (data != null && !(data instanceof JsonObject)) {
-      throw new ProtocolException(ErrorCode.INVALID_FRAME, "data must be a JSON object");
-    }
-    return chat.send(null, room, from, text, (JsonObject) data);
-  }
-
-  private JsonObject direct(JsonObject body) {
-    String from = Names.checkNick(field(body, "from"));
-    String to = Names.checkNick(field(body, "to"));
-    String text = FrameParser.checkText(field(body, "text"), config.limits().maxTextLength());
-    return chat.direct(from, to, text);
-  }
-
-  private static String room(JsonObject body) {
-    return Names.checkRoom(field(body, "room"));
-  }
-
-  private static String field(JsonObject body, String name) {
-    Object v = body == null ? null : body.getValue(name);
-    if (!(v instanceof String s)) {
-      throw new ProtocolException(ErrorCode.INVALID_FRAME, name + " is required and must be a string");
-    }
-    return s;
-  }
-
-  /**
-   * Adapts an API operation to request/reply: a refusal fails the reply with failure code 400 (404
-   * for {@code no_such_user}) and the message {@code "<error code>: <explanation>"}.
-   */
-  private static io.vertx.core.Handler<Message<JsonObject>> api(Function<JsonObject, JsonObject> op) {
-    return msg -> {
-      try {
-        Object raw = msg.body();
-        if (raw != null && !(raw instanceof JsonObject)) {
-          throw new ProtocolException(ErrorCode.INVALID_FRAME, "body must be a JSON object");
-        }
-        msg.reply(op.apply(msg.body()));
-      } catch (ProtocolException e) {
-        msg.fail(e.code() == ErrorCode.NO_SUCH_USER ? 404 : 400, e.code().code() + ": " + e.getMessage());
-      } catch (ClassCastException e) {
-        msg.fail(400, ErrorCode.INVALID_FRAME.code() + ": body must be a JSON object");
-      }
-    };
   }
 }

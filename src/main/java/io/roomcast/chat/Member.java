@@ -7,13 +7,16 @@ import java.util.Set;
 final class Member {
   final String session;
   final String gateway;
+  /** The cluster node of the gateway ({@code "local"} on a single node). */
+  final String node;
   String nick;
   /** The member → rooms half of the two-way index; rooms hold the other half. */
   final Set<Room> rooms = new LinkedHashSet<>();
 
-  Member(String session, String gateway, String nick) {
+  Member(String session, String gateway, String node, String nick) {
     this.session = session;
     this.gateway = gateway;
+    this.node = node;
     this.nick = nick;
   }
 }

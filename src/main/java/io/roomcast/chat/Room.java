@@ -20,15 +20,26 @@ final class Room {
    * This incarnation of the room. A room forgotten (idle eviction, restart) and created again starts
    * its seqs at 1 again; the epoch tells a client that its {@code since} belongs to the old one.
    */
-  final String epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+  final String epoch;
   final Set<Member> members = new LinkedHashSet<>();
   private final ArrayDeque<Stored> history = new ArrayDeque<>();
   private final int historySize;
   private long seq;
 
   Room(String name, int historySize) {
+    this(name, historySize, Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36), 0);
+  }
+
+  /** A room as stored (taken over from another node): its epoch and last seq; history is remembered after. */
+  Room(String name, int historySize, String epoch, long seq) {
     this.name = name;
     this.historySize = historySize;
+    this.epoch = epoch;
+    this.seq = seq;
+  }
+
+  int historySize() {
+    return historySize;
   }
 
   long seq() {

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * All rooms. A room outlives its last member (keeping seq and history) until more than
@@ -17,10 +18,27 @@ final class RoomRegistry {
   private final LinkedHashMap<String, Room> idle = new LinkedHashMap<>();
   private final int historySize;
   private final int maxIdleRooms;
+  private final Consumer<Room> created;
+  private final Consumer<Room> forgotten;
 
   RoomRegistry(int historySize, int maxIdleRooms) {
+    this(historySize, maxIdleRooms, r -> { }, r -> { });
+  }
+
+  /** {@code created} and {@code forgotten} see every room made and dropped (to store them). */
+  RoomRegistry(int historySize, int maxIdleRooms, Consumer<Room> created, Consumer<Room> forgotten) {
     this.historySize = historySize;
     this.maxIdleRooms = maxIdleRooms;
+    this.created = created;
+    this.forgotten = forgotten;
+  }
+
+  /** Puts back a stored room (idle until members are restored into it); no callback. */
+  Room restore(String name, String epoch, long seq) {
+    Room room = new Room(name, historySize, epoch, seq);
+    rooms.put(name, room);
+    idle.put(name, room);
+    return room;
   }
 
   Room get(String name) {
@@ -34,6 +52,7 @@ final class RoomRegistry {
       room = new Room(name, historySize);
       rooms.put(name, room);
       idle.put(name, room);
+      created.accept(room);
       evict(room);
     }
     return room;
@@ -79,6 +98,7 @@ final class RoomRegistry {
       }
       it.remove();
       rooms.remove(r.name);
+      forgotten.accept(r);
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.roomcast.http;
 
-import io.roomcast.chat.Addresses;
 import io.roomcast.chat.ChatMessages.Command;
 import io.roomcast.chat.ChatMessages.Connect;
 import io.roomcast.chat.ChatMessages.Disconnect;
@@ -11,7 +10,6 @@ import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.ErrorCode;
 import io.roomcast.protocol.FrameParser;
 import io.roomcast.protocol.Frames;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ public final class ClientSession {
   final String id;
   private final Transport transport;
   private final Gateway gateway;
-  private final EventBus bus;
   private final FrameParser parser;
   /** The rooms this session is in, as the chat acknowledged: the session → rooms half of the local index. */
   final Set<String> rooms = new HashSet<>();
@@ -57,12 +54,11 @@ public final class ClientSession {
 
   private static final long FLOOD_WINDOW_MS = 10_000;
 
-  ClientSession(String id, Transport transport, Gateway gateway, EventBus bus, FrameParser parser,
+  ClientSession(String id, Transport transport, Gateway gateway, FrameParser parser,
       RoomcastConfig.Limits limits, long now) {
     this.id = id;
     this.transport = transport;
     this.gateway = gateway;
-    this.bus = bus;
     this.parser = parser;
     this.lastSeen = now;
     this.lastPing = now;
@@ -75,9 +71,8 @@ public final class ClientSession {
   /** Opens the session with the chat; the welcome is the first frame the client receives. */
   void start(String wantedNick, long heartbeatMs) {
     Slot slot = slot();
-    bus.<Reply>request(Addresses.CHAT_COMMANDS, new Connect(id, gateway.id(), wantedNick))
-        .onSuccess(reply -> {
-          Reply r = reply.body();
+    gateway.chat().request(new Connect(id, gateway.id(), gateway.nodeId(), wantedNick), true)
+        .onSuccess(r -> {
           List<EncodedFrame> frames = new ArrayList<>(2);
           frames.add(EncodedFrame.of(Frames.welcome(id, r.ack().getString("nick"), heartbeatMs)));
           if (r.error() != null) {
@@ -126,9 +121,14 @@ public final class ClientSession {
       return;
     }
     Slot slot = slot();
-    bus.<Reply>request(Addresses.CHAT_COMMANDS, new Command(this.id, frame))
-        .onSuccess(msg -> fill(slot, replyFrames(id, frame, msg.body())))
-        .onFailure(e -> transport.close(1011, "server error"));
+    // A join is harmless to repeat; a send is not (it could be stored twice under two seqs).
+    gateway.chat().request(new Command(this.id, frame, text), frame instanceof ClientFrame.Join)
+        .onSuccess(reply -> fill(slot, replyFrames(id, frame, reply)))
+        .onFailure(e -> {
+          refuse(ErrorCode.UNAVAILABLE.code());
+          fill(slot, List.of(EncodedFrame.of(Frames.error(id, ErrorCode.UNAVAILABLE,
+              "the chat did not answer in time; try again"))));
+        });
   }
 
   void onBinary() {
@@ -210,7 +210,7 @@ public final class ClientSession {
     closed = true;
     pending.clear();
     gateway.closed(this);
-    bus.send(Addresses.CHAT_COMMANDS, new Disconnect(id));
+    gateway.chat().request(new Disconnect(id), true);
   }
 
   /**
@@ -247,7 +247,7 @@ public final class ClientSession {
     if (!closed) {
       if (frame instanceof ClientFrame.Join j) {
         rooms.add(j.room());
-        gateway.joined(this, j.room());
+        gateway.joined(this, j.room(), r.ack().getLong("seq", 0L));
       } else if (frame instanceof ClientFrame.Leave l) {
         rooms.remove(l.room());
         gateway.left(this, l.room());

@@ -2,15 +2,21 @@ package io.roomcast.http;
 
 import io.roomcast.chat.Addresses;
 import io.roomcast.chat.ChatMessages.Delivery;
+import io.roomcast.chat.ChatMessages.Resync;
 import io.roomcast.chat.ChatMessages.Targeted;
+import io.roomcast.cluster.Cluster;
 import io.roomcast.config.RoomcastConfig;
+import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.FrameParser;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -29,8 +35,15 @@ public final class Gateway {
   private final NodeServices node;
   private final Map<String, ClientSession> sessions = new HashMap<>();
   private final Map<String, Set<ClientSession>> rooms = new HashMap<>();
+  /** The last message seq delivered per room of the index: repeats are dropped, and a new chat leader fills gaps. */
+  private final Map<String, Long> lastSeqs = new HashMap<>();
+  /** Rooms catching up with a new chat leader: their broadcasts wait here until the missed ones are in. */
+  private final Map<String, List<Delivery>> held = new HashMap<>();
+  private final ChatLink chat;
+  private final String nodeId;
   private MessageConsumer<Delivery> deliveries;
   private MessageConsumer<Targeted> targeted;
+  private MessageConsumer<Object> leader;
   private long sweepTimer = -1;
 
   public Gateway(Vertx vertx, RoomcastConfig config, NodeServices node) {
@@ -38,6 +51,8 @@ public final class Gateway {
     this.config = config;
     this.node = node;
     this.parser = new FrameParser(config.limits().maxTextLength());
+    this.chat = new ChatLink(vertx, config.cluster().requestTimeoutMs());
+    this.nodeId = Cluster.nodeId(vertx);
   }
 
   public Future<Void> start() {
@@ -48,9 +63,10 @@ public final class Gateway {
         s.deliver(msg.body().frame(), false);
       }
     });
+    leader = vertx.eventBus().consumer(Addresses.LEADER, msg -> catchUp());
     long interval = Math.min(config.heartbeat().intervalMs(), config.heartbeat().idleTimeoutMs());
     sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, interval / 4)), t -> sweep());
-    return Future.all(deliveries.completion(), targeted.completion()).mapEmpty();
+    return Future.all(deliveries.completion(), targeted.completion(), leader.completion()).mapEmpty();
   }
 
   public Future<Void> stop() {
@@ -58,11 +74,19 @@ public final class Gateway {
     for (ClientSession s : new ArrayList<>(sessions.values())) {
       s.transport().close(1001, "server shutting down");
     }
-    return Future.all(deliveries.unregister(), targeted.unregister()).mapEmpty();
+    return Future.all(deliveries.unregister(), targeted.unregister(), leader.unregister()).mapEmpty();
   }
 
   String id() {
     return id;
+  }
+
+  String nodeId() {
+    return nodeId;
+  }
+
+  ChatLink chat() {
+    return chat;
   }
 
   Refusals refusals() {
@@ -78,7 +102,7 @@ public final class Gateway {
    * holds a {@link ConnectionGuard} slot that is released when the session closes.
    */
   public ClientSession open(Transport transport, String wantedNick, String clientIp) {
-    ClientSession s = new ClientSession(UUID.randomUUID().toString(), transport, this, vertx.eventBus(), parser,
+    ClientSession s = new ClientSession(UUID.randomUUID().toString(), transport, this, parser,
         config.limits(), now());
     s.clientIp = clientIp;
     sessions.put(s.id, s);
@@ -90,14 +114,17 @@ public final class Gateway {
     return sessions.size();
   }
 
-  void joined(ClientSession s, String room) {
+  /** A session's join was acknowledged; {@code seq} is the room's last seq at that moment. */
+  void joined(ClientSession s, String room, long seq) {
     rooms.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(s);
+    lastSeqs.merge(room, seq, Math::max);
   }
 
   void left(ClientSession s, String room) {
     Set<ClientSession> members = rooms.get(room);
     if (members != null && members.remove(s) && members.isEmpty()) {
       rooms.remove(room);
+      lastSeqs.remove(room);
     }
   }
 
@@ -116,12 +143,54 @@ public final class Gateway {
     if (members == null) {
       return;
     }
+    List<Delivery> waiting = held.get(d.room());
+    if (waiting != null) {
+      waiting.add(d);
+      return;
+    }
+    if (d.seq() > 0) {
+      Long last = lastSeqs.get(d.room());
+      if (last != null && d.seq() <= last) {
+        return; // already delivered (a catch-up and the live broadcast can overlap)
+      }
+      lastSeqs.put(d.room(), d.seq());
+    }
     String exclude = d.exclude();
     for (ClientSession s : members) {
       if (exclude == null || !exclude.equals(s.id)) {
         s.deliver(d.frame(), d.ephemeral());
       }
     }
+  }
+
+  /**
+   * Another node took the chat over. Broadcasts its predecessor stored but did not get to send are
+   * fetched for every room of the index, and written before anything newer; the room's broadcasts
+   * are held until then.
+   */
+  private void catchUp() {
+    JsonObject since = new JsonObject();
+    for (String room : rooms.keySet()) {
+      if (!held.containsKey(room)) {
+        since.put(room, lastSeqs.getOrDefault(room, 0L));
+        held.put(room, new ArrayList<>());
+      }
+    }
+    if (since.isEmpty()) {
+      return;
+    }
+    chat.request(new Resync(id, since), true).onComplete(ar -> {
+      for (String room : since.fieldNames()) {
+        List<Delivery> waiting = held.remove(room);
+        if (ar.succeeded()) {
+          for (Object f : ar.result().ack().getJsonArray(room, new JsonArray())) {
+            JsonObject frame = (JsonObject) f;
+            deliver(new Delivery(room, EncodedFrame.of(frame), null, false, frame.getLong("seq", 0L)));
+          }
+        }
+        waiting.forEach(this::deliver);
+      }
+    });
   }
 
   /** Pings sessions due a heartbeat and closes those silent for longer than the idle timeout. */

@@ -20,6 +20,11 @@ public final class EncodedFrame {
     return new EncodedFrame(frame.toBuffer().getBytes());
   }
 
+  /** Wraps bytes that already hold one encoded frame (received from another node); they must not change. */
+  public static EncodedFrame ofBytes(byte[] utf8) {
+    return new EncodedFrame(utf8);
+  }
+
   /** The encoded bytes; callers must not modify them. */
   public byte[] bytes() {
     return utf8;

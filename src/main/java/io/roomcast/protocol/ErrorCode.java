@@ -16,7 +16,9 @@ public enum ErrorCode {
   TOO_MANY_ROOMS("too_many_rooms"),
   NO_SUCH_USER("no_such_user"),
   UNSUPPORTED_BINARY("unsupported_binary"),
-  RATE_LIMITED("rate_limited");
+  RATE_LIMITED("rate_limited"),
+  /** The chat could not answer in time (a cluster node is taking over); the frame may be retried. */
+  UNAVAILABLE("unavailable");
 
   private final String code;
 

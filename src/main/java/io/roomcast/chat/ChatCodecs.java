@@ -1,0 +1,192 @@
+package io.roomcast.chat;
+
+import io.roomcast.chat.ChatMessages.Command;
+import io.roomcast.chat.ChatMessages.Connect;
+import io.roomcast.chat.ChatMessages.Delivery;
+import io.roomcast.chat.ChatMessages.Disconnect;
+import io.roomcast.chat.ChatMessages.Reply;
+import io.roomcast.chat.ChatMessages.Resync;
+import io.roomcast.chat.ChatMessages.Targeted;
+import io.roomcast.protocol.EncodedFrame;
+import io.roomcast.protocol.ErrorCode;
+import io.roomcast.protocol.FrameParser;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Event bus codecs for {@link ChatMessages}. On one node a message is passed by reference (the
+ * objects are immutable); to another node it is written as length-prefixed fields, and an encoded
+ * frame travels as its bytes, so a broadcast is still encoded to JSON only once, by the chat.
+ */
+public final class ChatCodecs {
+  private ChatCodecs() {
+  }
+
+  /** Registers every codec on this event bus (once per Vert.x instance, before any message flows). */
+  public static void registerAll(EventBus bus, int maxTextLength) {
+    FrameParser parser = new FrameParser(maxTextLength);
+    register(bus, Connect.class, (w, c) -> w.str(c.session()).str(c.gateway()).str(c.node()).str(c.nick()),
+        r -> new Connect(r.str(), r.str(), r.str(), r.str()));
+    register(bus, Disconnect.class, (w, d) -> w.str(d.session()), r -> new Disconnect(r.str()));
+    // The frame was validated by the gateway; the chat's node parses the same text with the same rules.
+    register(bus, Command.class, (w, c) -> w.str(c.session()).str(c.text()), r -> {
+      String session = r.str();
+      String text = r.str();
+      return new Command(session, parser.parse(text).frame(), text);
+    });
+    register(bus, Resync.class, (w, s) -> w.str(s.gateway()).json(s.lastSeqs()),
+        r -> new Resync(r.str(), r.json()));
+    register(bus, Reply.class, (w, r) -> {
+      w.json(r.ack()).frames(r.before()).str(r.error() == null ? null : r.error().code()).str(r.message());
+    }, r -> new Reply(r.json(), r.frames(), ErrorCode.fromCode(r.str()), r.str()));
+    register(bus, Delivery.class,
+        (w, d) -> w.str(d.room()).frame(d.frame()).str(d.exclude()).bool(d.ephemeral()).num(d.seq()),
+        r -> new Delivery(r.str(), r.frame(), r.str(), r.bool(), r.num()));
+    register(bus, Targeted.class, (w, t) -> w.str(t.session()).frame(t.frame()),
+        r -> new Targeted(r.str(), r.frame()));
+  }
+
+  private static <T> void register(EventBus bus, Class<T> type, BiConsumer<Writer, T> encode,
+      Function<Reader, T> decode) {
+    bus.registerDefaultCodec(type, new Codec<>("roomcast-" + type.getSimpleName(), encode, decode));
+  }
+
+  private static final class Codec<T> implements MessageCodec<T, T> {
+    private final String name;
+    private final BiConsumer<Writer, T> encode;
+    private final Function<Reader, T> decode;
+
+    Codec(String name, BiConsumer<Writer, T> encode, Function<Reader, T> decode) {
+      this.name = name;
+      this.encode = encode;
+      this.decode = decode;
+    }
+
+    @Override
+    public void encodeToWire(Buffer buffer, T t) {
+      encode.accept(new Writer(buffer), t);
+    }
+
+    @Override
+    public T decodeFromWire(int pos, Buffer buffer) {
+      return decode.apply(new Reader(buffer, pos));
+    }
+
+    @Override
+    public T transform(T t) {
+      return t;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
+  }
+
+  /** Appends fields; a null string or object is written as length -1. */
+  private record Writer(Buffer b) {
+    Writer bytes(byte[] v) {
+      if (v == null) {
+        b.appendInt(-1);
+      } else {
+        b.appendInt(v.length).appendBytes(v);
+      }
+      return this;
+    }
+
+    Writer str(String v) {
+      return bytes(v == null ? null : v.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Writer json(JsonObject v) {
+      return bytes(v == null ? null : v.toBuffer().getBytes());
+    }
+
+    Writer frame(EncodedFrame f) {
+      return bytes(f.bytes());
+    }
+
+    Writer frames(List<EncodedFrame> frames) {
+      b.appendInt(frames.size());
+      frames.forEach(this::frame);
+      return this;
+    }
+
+    Writer bool(boolean v) {
+      b.appendByte((byte) (v ? 1 : 0));
+      return this;
+    }
+
+    Writer num(long v) {
+      b.appendLong(v);
+      return this;
+    }
+  }
+
+  private static final class Reader {
+    private final Buffer b;
+    private int pos;
+
+    Reader(Buffer b, int pos) {
+      this.b = b;
+      this.pos = pos;
+    }
+
+    byte[] bytes() {
+      int len = b.getInt(pos);
+      pos += 4;
+      if (len < 0) {
+        return null;
+      }
+      byte[] v = b.getBytes(pos, pos + len);
+      pos += len;
+      return v;
+    }
+
+    String str() {
+      byte[] v = bytes();
+      return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    JsonObject json() {
+      byte[] v = bytes();
+      return v == null ? null : new JsonObject(Buffer.buffer(v));
+    }
+
+    EncodedFrame frame() {
+      return EncodedFrame.ofBytes(bytes());
+    }
+
+    List<EncodedFrame> frames() {
+      int n = b.getInt(pos);
+      pos += 4;
+      List<EncodedFrame> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        out.add(frame());
+      }
+      return out;
+    }
+
+    boolean bool() {
+      return b.getByte(pos++) != 0;
+    }
+
+    long num() {
+      long v = b.getLong(pos);
+      pos += 8;
+      return v;
+    }
+  }
+}

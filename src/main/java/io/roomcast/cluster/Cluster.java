@@ -1,0 +1,95 @@
+package io.roomcast.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.HazelcastInstance;
+import io.roomcast.chat.ClusterView;
+import io.roomcast.config.RoomcastConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Creates the Vert.x instance of a node: plain, or clustered with Hazelcast when
+ * {@code cluster.enabled}. Members find each other by the TCP/IP member list (multicast only when
+ * asked for: it rarely works in data centres). A member that stops answering heartbeats for 5 s is
+ * dropped, so a dead node's sessions are released well within 10 s.
+ */
+public final class Cluster {
+  private Cluster() {
+  }
+
+  /** A started Vert.x instance for this config. */
+  public static Future<Vertx> vertx(RoomcastConfig config) {
+    RoomcastConfig.Cluster c = config.cluster();
+    if (!c.enabled()) {
+      return Future.succeededFuture(Vertx.vertx());
+    }
+    Logger.getLogger("com.hazelcast").setLevel(Level.WARNING);
+    String publicHost = c.publicHost().isEmpty() ? c.host() : c.publicHost();
+    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        .setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(publicHost));
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast(c)))
+        .buildClustered();
+  }
+
+  /** The Hazelcast config: Vert.x's own (its maps and event bus subscriptions), then our network. */
+  static Config hazelcast(RoomcastConfig.Cluster c) {
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(c.name());
+    boolean anyInterface = c.host().equals("0.0.0.0");
+    hz.setProperty("hazelcast.logging.type", "jdk");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    // Vert.x and our own shutdown hook leave the cluster in order; Hazelcast's would race them.
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    hz.setProperty("hazelcast.socket.bind.any", String.valueOf(anyInterface));
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+    NetworkConfig net = hz.getNetworkConfig();
+    net.setPort(c.port()).setPortAutoIncrement(true);
+    if (!anyInterface) {
+      net.getInterfaces().setEnabled(true).addInterface(c.host());
+    }
+    if (!c.publicHost().isEmpty()) {
+      net.setPublicAddress(c.publicHost());
+    }
+    JoinConfig join = net.getJoin();
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getMulticastConfig().setEnabled(c.multicast());
+    join.getTcpIpConfig().setEnabled(!c.multicast()).setMembers(c.members());
+    return hz;
+  }
+
+  /** This node's id in the cluster ({@code "local"} when not clustered). */
+  public static String nodeId(Vertx vertx) {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    return cm == null ? "local" : cm.getNodeId();
+  }
+
+  /** The chat's view of the cluster this Vert.x instance belongs to. */
+  public static ClusterView view(Vertx vertx) {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    return cm instanceof HazelcastClusterManager h ? new HazelcastView(h) : ClusterView.single();
+  }
+
+  /**
+   * Stops a node the hard way, as a crash would: Hazelcast leaves without handing anything over and
+   * sockets drop. For failure tests and drills.
+   */
+  public static Future<Void> crash(Vertx vertx) {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    if (cm instanceof HazelcastClusterManager h) {
+      HazelcastInstance hz = h.getHazelcastInstance();
+      hz.getLifecycleService().terminate();
+    }
+    return vertx.close();
+  }
+}
