@@ -4,6 +4,7 @@ import io.roomcast.config.ConfigException;
 import io.roomcast.config.ConfigLoader;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Vertx;
+import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +54,9 @@ public final class Main {
           String shown = host.equals("0.0.0.0") ? "localhost" : host;
           log.info("Roomcast listening on http://" + shown + ":" + node.port() + "/ (bound to " + host + ":"
               + node.port() + ", WebSocket at " + config.http().wsPath()
-              + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "") + ")");
+              + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "")
+              + "; ready " + (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime())
+              + " ms after JVM start)");
           Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(node)));
         })
         // Exiting from the event loop without waiting for vertx.close(): nothing has been served yet,

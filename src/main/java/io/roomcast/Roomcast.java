@@ -4,6 +4,7 @@ import io.roomcast.bot.EchoBotVerticle;
 import io.roomcast.chat.ChatVerticle;
 import io.roomcast.chat.ChatCodecs;
 import io.roomcast.cluster.Cluster;
+import io.roomcast.cluster.ClusterSessionDirectory;
 import io.roomcast.config.RoomcastConfig;
 import io.roomcast.http.HttpVerticle;
 import io.roomcast.http.NodeServices;
@@ -47,7 +48,7 @@ public final class Roomcast {
       SessionDirectory sessions = null;
       List<HttpVerticle> http = new CopyOnWriteArrayList<>();
       if (config.cluster().enabled()) {
-        sessions = null; // TEMP-DIR new ClusterSessionDirectory(vertx, () -> httpAddress(config, http.get(0).actualPort()));
+        sessions = new ClusterSessionDirectory(vertx, () -> httpAddress(config, http.get(0).actualPort()));
       }
       return deploy(vertx, config, sessions, http).onFailure(e -> vertx.close());
     });

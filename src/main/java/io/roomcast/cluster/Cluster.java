@@ -53,6 +53,8 @@ public final class Cluster {
     hz.setProperty("hazelcast.socket.bind.any", String.valueOf(anyInterface));
     hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+    // The first node of a cluster otherwise waits 5 s for others before it starts alone.
+    hz.setProperty("hazelcast.wait.seconds.before.join", "1");
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(c.port()).setPortAutoIncrement(true);
     if (!anyInterface) {
@@ -64,7 +66,7 @@ public final class Cluster {
     JoinConfig join = net.getJoin();
     join.getAutoDetectionConfig().setEnabled(false);
     join.getMulticastConfig().setEnabled(c.multicast());
-    join.getTcpIpConfig().setEnabled(!c.multicast()).setMembers(c.members());
+    join.getTcpIpConfig().setEnabled(!c.multicast()).setMembers(c.members()).setConnectionTimeoutSeconds(2);
     return hz;
   }
 

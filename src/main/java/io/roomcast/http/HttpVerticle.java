@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -33,6 +34,9 @@ public final class HttpVerticle extends VerticleBase {
   private final Map<HttpConnection, Long> unfinished = new HashMap<>();
   private HttpServer server;
   private Gateway gateway;
+  /** Forwards SockJS requests to the node holding their session (cluster only); a field, as Vert.x 5
+   *  closes clients nobody references. */
+  private HttpClient sockJsForwardClient;
 
   /** {@code port} overrides the configured one (a negative port shares one random port among instances). */
   public HttpVerticle(RoomcastConfig config, int port, NodeServices node) {
@@ -126,7 +130,19 @@ public final class HttpVerticle extends VerticleBase {
     // xhr_send bodies are JSON arrays of escaped strings: allow room for escaping, then check each
     // message against maxFrameBytes in the transport.
     router.post(all).handler(BodyHandler.create(false).setBodyLimit(maxFrame * 6L + 1024));
+    // In a cluster, requests for a session another node holds go there (after the body is read).
+    SockJsForwarder forwarder = null;
+    if (node.sockJsSessions() != null) {
+      sockJsForwardClient = SockJsForwarder.createClient(vertx, config.limits().maxConnections());
+      forwarder = new SockJsForwarder(vertx, sockJsForwardClient, node.sockJsSessions(), sockjs.path(),
+          sockjs.heartbeatMs(), sockjs.sessionTimeoutMs());
+      router.route(all).handler(forwarder);
+    }
+    SockJsForwarder forwarding = forwarder;
     router.route(all).subRouter(SockJSHandler.create(vertx, options).socketHandler(socket -> {
+      if (forwarding != null) {
+        forwarding.opened(socket); // released from the directory once it ends
+      }
       SockJsTransport transport = new SockJsTransport(vertx, socket, maxFrame);
       String ip = node.guard().clientIp(socket.routingContext().request());
       ConnectionGuard.Verdict verdict = node.guard().admit(ip);
