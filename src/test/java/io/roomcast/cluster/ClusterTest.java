@@ -8,6 +8,7 @@ import io.roomcast.Roomcast;
 import io.roomcast.chat.Addresses;
 import io.roomcast.support.ChatClient;
 import io.roomcast.support.Match;
+import io.roomcast.support.SockJsClient;
 import io.roomcast.support.Transport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -168,6 +169,30 @@ class ClusterTest {
     await(a.await(Match.message("echo", "HI!!!")), 5);
     // Every node runs the bot, but only the one on the chat's node hears the room.
     await(a.assertNothing(Match.message("echo", "HI!!!"), 700), 5);
+  }
+
+  @Test
+  @Order(5)
+  void sockJsWorksWhenEveryRequestLandsOnAnotherNode() {
+    // As behind a round-robin balancer without sticky sessions: open, polls and sends alternate nodes.
+    SockJsClient roaming = await(SockJsClient.connectRoundRobin(clients,
+        new int[] {cluster.port(0), cluster.port(1), cluster.port(2)}, "max"), 10);
+    open.add(roaming);
+    ChatClient fixed = connect(2, Transport.WS, "ned");
+    await(roaming.join("roam"), 5);
+    await(fixed.join("roam"), 5);
+    await(roaming.await(joinedBy("roam", "ned")), 5);
+    for (int i = 0; i < 10; i++) {
+      await(roaming.say("roam", "r" + i), 5);
+      await(fixed.say("roam", "f" + i), 5);
+    }
+    List<JsonObject> got = await(roaming.awaitMany(Match.message("roam"), 20, 10_000), 15);
+    List<JsonObject> other = await(fixed.awaitMany(Match.message("roam"), 20, 10_000), 15);
+    for (int i = 0; i < 20; i++) {
+      assertEquals(other.get(i).getLong("seq"), got.get(i).getLong("seq"));
+      assertEquals(got.get(0).getLong("seq") + i, got.get(i).getLong("seq"));
+    }
+    await(roaming.assertNothing(Match.message("roam"), 300), 5); // each once
   }
 
   @Test

@@ -60,7 +60,9 @@ public final class SockJsClient extends TestClient {
   private final HttpClient pollClient;
   /** xhr_send requests: one keep-alive connection (sends are serialised anyway). */
   private final HttpClient sendClient;
-  private final int port;
+  /** The node ports requests go to, taken in turn (one port: a single node). */
+  private final int[] ports;
+  private final AtomicInteger nextPort = new AtomicInteger();
   private final String sessionUrl;
   private final String query;
   private final String origin;
@@ -84,9 +86,9 @@ public final class SockJsClient extends TestClient {
   private JsonArray closeFrame;
   private int pollFailures;
 
-  private SockJsClient(Vertx vertx, int port, String path, String nick, String origin) {
+  private SockJsClient(Vertx vertx, int[] ports, String path, String nick, String origin) {
     super(vertx, Transport.SOCKJS);
-    this.port = port;
+    this.ports = ports;
     this.origin = origin;
     this.pollClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout(5_000),
         new PoolOptions().setHttp1MaxSize(2));
@@ -116,7 +118,19 @@ public final class SockJsClient extends TestClient {
    * welcome: for sessions the server may refuse with a close frame instead.
    */
   public static Future<SockJsClient> open(Vertx vertx, int port, String path, String nick, String origin) {
-    SockJsClient c = new SockJsClient(vertx, port, path, nick, origin);
+    return open(new SockJsClient(vertx, new int[] {port}, path, nick, origin));
+  }
+
+  /**
+   * Connects to several nodes of a cluster as a round-robin load balancer would: each HTTP request
+   * (open, every poll, every send) goes to the next port in turn.
+   */
+  public static Future<SockJsClient> connectRoundRobin(Vertx vertx, int[] ports, String nick) {
+    return open(new SockJsClient(vertx, ports, PATH, nick, null))
+        .compose(c -> c.whenWelcomed(DEFAULT_TIMEOUT_MS).map(c));
+  }
+
+  private static Future<SockJsClient> open(SockJsClient c) {
     return c.post(c.pollClient, "/xhr", null, req -> { })
         .compose(resp -> {
           if (resp.status != 200 || !resp.body.equals("o\n")) {
@@ -412,6 +426,7 @@ public final class SockJsClient extends TestClient {
     }
     Future<HttpClientRequest> request;
     try {
+      int port = ports[Math.floorMod(nextPort.getAndIncrement(), ports.length)];
       request = client.request(HttpMethod.POST, port, "127.0.0.1", sessionUrl + suffix + query);
     } catch (IllegalStateException e) { // closed meanwhile
       return Future.failedFuture(e);
