@@ -26,6 +26,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *                                           │  roomcast.internal.deliver (publish, encoded once)
  *                                           └──▶ every HttpVerticle ──▶ its member sockets
  *   other verticles (EchoBotVerticle, yours) ──roomcast.publish / .direct / .presence / .rooms / .events.&lt;room&gt;
+ *
+ *   clustered (Hazelcast): every node runs all of the above; only the oldest node's ChatVerticle is
+ *   active, it stores each change in cluster-wide maps before answering, and its deliveries reach the
+ *   HttpVerticles of every node. SockJS requests for a session held by another node are forwarded there.
  * </pre>
  */
 public final class Roomcast {
