@@ -16,13 +16,16 @@ import java.util.logging.Logger;
  * fix (config, busy port, bad arguments) print one line and exit with code 1.
  */
 public final class Main {
-  private static final String USAGE = "usage: java -jar roomcast.jar [-conf FILE] [-cluster]";
+  private static final String USAGE = "usage: java -jar roomcast.jar [-conf FILE] [-cluster] | bench --help";
 
   private Main() {
   }
 
   public static void main(String[] args) {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$-7s %3$s - %5$s%6$s%n");
+    if (args.length > 0 && args[0].equals("bench")) {
+      System.exit(io.roomcast.bench.Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     String confFile = null;
     boolean cluster = false;
     for (int i = 0; i < args.length; i++) {
@@ -55,7 +58,7 @@ public final class Main {
           log.info("Roomcast listening on http://" + shown + ":" + node.port() + "/ (bound to " + host + ":"
               + node.port() + ", WebSocket at " + config.http().wsPath()
               + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "")
-              + "; ready " + (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime())
+              + "; " + (node.vertx().isNativeTransportEnabled() ? "epoll" : "NIO") + " transport; ready " + (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime())
               + " ms after JVM start)");
           Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(node)));
         })

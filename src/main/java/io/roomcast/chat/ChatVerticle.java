@@ -38,7 +38,7 @@ public final class ChatVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(ChatVerticle.class.getName());
   private final RoomcastConfig config;
   private final ClusterView view;
-  private final Pipeline pipeline = new Pipeline();
+  private Pipeline pipeline;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private ChatStore store = ChatStore.NONE;
   private Chat chat;
@@ -51,6 +51,7 @@ public final class ChatVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    pipeline = new Pipeline(view::stored, r -> vertx.setTimer(10, t -> r.run()));
     Future<Void> opened = Future.succeededFuture();
     if (config.cluster().enabled()) {
       ClusteredStore clustered = new ClusteredStore(pipeline);
@@ -81,7 +82,8 @@ public final class ChatVerticle extends VerticleBase {
   private Future<?> lead() {
     leading = true;
     chat = newChat();
-    return store.load().compose(snapshot -> {
+    // A dead node's entries are read from their backups: wait until those have been promoted.
+    return whenStored(10_000).compose(v -> store.load()).compose(snapshot -> {
       chat.restore(snapshot);
       EventBus bus = vertx.eventBus();
       // Published before any answer of ours, so every gateway hears it before our broadcasts.
@@ -99,6 +101,25 @@ public final class ChatVerticle extends VerticleBase {
           new JsonObject().put("sessions", chat.sessionCount()).put("rooms", chat.roomCount()))));
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
+  }
+
+  /** Completes once {@link ClusterView#stored()} holds, or after {@code maxMs} (then it is logged). */
+  private Future<Void> whenStored(long maxMs) {
+    Promise<Void> done = Promise.promise();
+    long deadline = System.currentTimeMillis() + maxMs;
+    if (view.stored()) {
+      return Future.succeededFuture();
+    }
+    vertx.setPeriodic(20, t -> {
+      if (view.stored() || System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(t);
+        if (!view.stored()) {
+          LOG.warning("taking the chat over although the cluster's backups are not in sync yet");
+        }
+        done.tryComplete();
+      }
+    });
+    return done.future();
   }
 
   private Chat apiChat() {

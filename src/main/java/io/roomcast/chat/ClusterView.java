@@ -12,6 +12,12 @@ public interface ClusterView {
   /** Which nodes are alive right now (a snapshot, cheap to ask many times). */
   java.util.function.Predicate<String> alive();
 
+  /**
+   * True when what has been written to the cluster-wide maps so far has its backups: no node joined
+   * or left without the maps' copies being in sync again since. Always true on a single node.
+   */
+  boolean stored();
+
   /** Calls {@code listener} (on any thread) whenever nodes join or leave. */
   void onChange(Runnable listener);
 
@@ -31,6 +37,11 @@ public interface ClusterView {
       @Override
       public java.util.function.Predicate<String> alive() {
         return node -> true;
+      }
+
+      @Override
+      public boolean stored() {
+        return true;
       }
 
       @Override

@@ -30,12 +30,14 @@ public final class Cluster {
   /** A started Vert.x instance for this config. */
   public static Future<Vertx> vertx(RoomcastConfig config) {
     RoomcastConfig.Cluster c = config.cluster();
+    // Native transport (epoll) when it loads: cheaper writes, the bulk of a fan-out's cost.
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
     if (!c.enabled()) {
-      return Future.succeededFuture(Vertx.vertx());
+      return Future.succeededFuture(Vertx.builder().with(options).build());
     }
     Logger.getLogger("com.hazelcast").setLevel(Level.WARNING);
     String publicHost = c.publicHost().isEmpty() ? c.host() : c.publicHost();
-    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+    options.setEventBusOptions(new EventBusOptions()
         .setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(publicHost));
     return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast(c)))
         .buildClustered();

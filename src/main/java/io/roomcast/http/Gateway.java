@@ -41,6 +41,7 @@ public final class Gateway {
   private final Map<String, List<Delivery>> held = new HashMap<>();
   private final ChatLink chat;
   private final String nodeId;
+  private final Flusher flusher = new Flusher();
   private MessageConsumer<Delivery> deliveries;
   private MessageConsumer<Targeted> targeted;
   private MessageConsumer<Object> leader;
@@ -87,6 +88,10 @@ public final class Gateway {
 
   ChatLink chat() {
     return chat;
+  }
+
+  Flusher flusher() {
+    return flusher;
   }
 
   Refusals refusals() {

@@ -178,8 +178,8 @@ public final class HttpVerticle extends VerticleBase {
     HttpConnection connection = ctx.request().connection();
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
-          WebSocketTransport transport = new WebSocketTransport(vertx, ws, config.limits().maxFrameBytes(),
-              () -> abort(connection));
+          WebSocketTransport transport = new WebSocketTransport(vertx, ws, Channels.of(connection),
+              gateway.flusher(), config.limits().maxFrameBytes(), () -> Channels.abort(connection));
           transport.bind(gateway.open(transport, nick, ip));
         })
         .onFailure(e -> {
@@ -188,25 +188,6 @@ public final class HttpVerticle extends VerticleBase {
             ctx.response().setStatusCode(400).end("expected a WebSocket upgrade\n");
           }
         });
-  }
-
-  /**
-   * Drops a connection's TCP socket without waiting for its queued writes: a graceful close would
-   * queue behind data the peer is not reading. Vert.x has no public API for this: its connections are
-   * {@code ConnectionBase}s, which expose the Netty channel, and the close is started at the head of
-   * the pipeline so that Vert.x's own handler does not turn it back into a graceful close.
-   */
-  private static void abort(HttpConnection connection) {
-    if (connection instanceof io.vertx.core.net.impl.ConnectionBase base) {
-      io.netty.channel.ChannelHandlerContext first = base.channel().pipeline().firstContext();
-      if (first != null) {
-        first.close();
-      } else {
-        base.channel().close();
-      }
-    } else {
-      connection.close();
-    }
   }
 
   private static StaticHandler staticHandler(String webroot) {

@@ -2,6 +2,9 @@ package io.roomcast.http;
 
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.roomcast.protocol.EncodedFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -11,7 +14,7 @@ import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
 import io.vertx.core.http.ServerWebSocket;
 
 /** {@link Transport} over a native WebSocket at the ws path. */
-final class WebSocketTransport implements Transport {
+final class WebSocketTransport implements Transport, Flusher.Flushable {
   private static final Buffer EMPTY = Buffer.buffer();
   /**
    * How long a close we started may wait for the peer. The close frame queues behind whatever the
@@ -22,20 +25,27 @@ final class WebSocketTransport implements Transport {
   static final long FORCE_CLOSE_AFTER_MS = 5_000;
   private final Vertx vertx;
   private final ServerWebSocket ws;
+  /** The socket's channel: broadcasts are written to it directly and flushed by the {@link Flusher}. */
+  private final Channel channel;
+  private final Flusher flusher;
+  /** Bytes written this turn and not flushed yet: waiting for the flush, not for the client. */
+  private long unflushed;
+  private boolean flushPending;
   /** Drops the TCP connection at once, queued writes and all. */
   private final Runnable abort;
   private final int maxMessageBytes;
   private boolean closeStarted;
   private long forceCloseTimer = -1;
-  /** Bytes of frames not yet written to the socket. */
-  private long queued;
   /** The fragments of the message being received (null between messages). */
   private Buffer message;
   private boolean messageIsText;
 
-  WebSocketTransport(Vertx vertx, ServerWebSocket ws, int maxMessageBytes, Runnable abort) {
+  WebSocketTransport(Vertx vertx, ServerWebSocket ws, Channel channel, Flusher flusher, int maxMessageBytes,
+      Runnable abort) {
     this.vertx = vertx;
     this.ws = ws;
+    this.channel = channel;
+    this.flusher = flusher;
     this.abort = abort;
     this.maxMessageBytes = maxMessageBytes;
   }
@@ -91,21 +101,47 @@ final class WebSocketTransport implements Transport {
     }
   }
 
+  /**
+   * Writes the shared bytes as a text frame. Vert.x's API builds text frames only from a String (one
+   * UTF-8 encoding per recipient) and flushes every frame (one system call per frame); this writes a
+   * frame wrapping the shared bytes to the channel and leaves the flush to the {@link Flusher}.
+   */
   @Override
   public void send(EncodedFrame frame) {
-    if (!ws.isClosed()) {
-      int size = frame.size();
-      queued += size;
-      // The public API builds text frames only from a String (one UTF-8 encoding per recipient);
-      // this frame wraps the shared bytes instead.
-      WebSocketFrame text = new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true);
-      ws.writeFrame(text).onComplete(ar -> queued -= size);
+    if (closeStarted || ws.isClosed()) {
+      return;
+    }
+    if (channel == null) {
+      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true));
+      return;
+    }
+    channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.bytes())), channel.voidPromise());
+    unflushed += frame.size();
+    if (!flushPending) {
+      flushPending = true;
+      flusher.written(this, channel.eventLoop());
     }
   }
 
   @Override
+  public void flush() {
+    flushPending = false;
+    unflushed = 0;
+    channel.flush();
+  }
+
+  /**
+   * What the client has left unread: bytes flushed to the channel that the kernel has not taken yet
+   * (Netty counts them as it goes). Frames still waiting for this turn's flush are not the client's
+   * doing and do not count.
+   */
+  @Override
   public long queuedBytes() {
-    return queued;
+    if (channel == null) {
+      return 0;
+    }
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    return out == null ? 0 : Math.max(0, out.totalPendingWriteBytes() - unflushed);
   }
 
   @Override

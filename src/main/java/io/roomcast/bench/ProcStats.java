@@ -1,0 +1,203 @@
+package io.roomcast.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * CPU time, resident memory and GC of local processes, read from {@code /proc} (Linux). The bench
+ * reads its own CPU time the same way, so a reader can tell when the bench, not the server, is the
+ * one that ran out of CPU.
+ */
+final class ProcStats {
+  /** Stands for the bench process itself. */
+  static final long SELF = 0;
+
+  /** A heap or generation line of {@code jcmd PID GC.heap_info} (G1, Parallel, Serial). */
+  private static final Pattern HEAP_LINE = Pattern.compile("(?m)^ \\S.*total \\d+K, used (\\d+)K");
+
+  private static volatile long clockTicks;
+
+  private ProcStats() {
+  }
+
+  /** utime + stime of {@code pid} in microseconds, or -1 when it cannot be read (process gone). */
+  static long cpuMicros(long pid) {
+    try {
+      String stat = Files.readString(dir(pid).resolve("stat"), StandardCharsets.US_ASCII);
+      // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of the whole line
+      return ticks * 1_000_000L / clockTicks();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Sum of {@link #cpuMicros} over the given pids (-1 if any is unreadable or the list is empty). */
+  static long cpuMicros(List<Long> pids) {
+    long sum = 0;
+    for (long p : pids) {
+      long c = cpuMicros(p);
+      if (c < 0) {
+        return -1;
+      }
+      sum += c;
+    }
+    return pids.isEmpty() ? -1 : sum;
+  }
+
+  /** VmRSS of {@code pid} in KiB, or -1. */
+  static long rssKb(long pid) {
+    try {
+      for (String line : Files.readAllLines(dir(pid).resolve("status"), StandardCharsets.US_ASCII)) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // reported as unknown
+    }
+    return -1;
+  }
+
+  /** Sum of {@link #rssKb} over the pids (-1 if any is unreadable or the list is empty). */
+  static long rssKb(List<Long> pids) {
+    long sum = 0;
+    for (long p : pids) {
+      long r = rssKb(p);
+      if (r < 0) {
+        return -1;
+      }
+      sum += r;
+    }
+    return pids.isEmpty() ? -1 : sum;
+  }
+
+  /**
+   * Asks {@code pid} for a full GC, so RSS compares live memory rather than garbage: a JVM via
+   * {@code jcmd PID GC.run} (synchronous), Node via SIGUSR2 (the peer's handler calls global.gc() when
+   * started with --expose-gc; asynchronous, so we wait a second). Returns what was done, for the report.
+   */
+  static String gc(long pid) {
+    String argv0 = argv0(pid);
+    try {
+      if (argv0.endsWith("java")) {
+        return run(List.of("jcmd", Long.toString(pid), "GC.run"), 30) != null ? "jcmd GC.run" : "jcmd GC.run failed";
+      }
+      if (argv0.contains("node")) {
+        boolean ok = run(List.of("kill", "-USR2", Long.toString(pid)), 5) != null;
+        Thread.sleep(1_000);
+        return ok ? "SIGUSR2" : "SIGUSR2 failed";
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return "no GC (unknown runtime '" + argv0 + "')";
+  }
+
+  /**
+   * Java heap in use of a JVM {@code pid} in KiB ({@code jcmd PID GC.heap_info}: the "used" of each
+   * heap or generation line), or -1 for other processes and collectors it cannot read. A JVM keeps its
+   * heap's pages after a GC, so RSS alone hides how much of it the connections really hold.
+   */
+  static long heapUsedKb(long pid) {
+    if (!argv0(pid).endsWith("java")) {
+      return -1;
+    }
+    try {
+      String out = run(List.of("jcmd", Long.toString(pid), "GC.heap_info"), 30);
+      if (out == null) {
+        return -1;
+      }
+      long sum = -1;
+      Matcher m = HEAP_LINE.matcher(out);
+      while (m.find()) {
+        sum = Math.max(sum, 0) + Long.parseLong(m.group(1));
+      }
+      return sum;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** The program name (basename of argv[0]) of {@code pid}, or "" when unreadable. */
+  static String argv0(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(dir(pid).resolve("cmdline"));
+      int end = 0;
+      while (end < raw.length && raw[end] != 0) {
+        end++;
+      }
+      String a = new String(raw, 0, end, StandardCharsets.UTF_8);
+      return a.substring(a.lastIndexOf('/') + 1);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** The soft limit on open files of the bench process, or -1 when unknown. */
+  static long openFilesLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // unknown
+    }
+    return -1;
+  }
+
+  /** Clock ticks per second ({@code getconf CLK_TCK}), 100 when getconf is not available. */
+  static long clockTicks() {
+    long t = clockTicks;
+    if (t == 0) {
+      t = 100;
+      try {
+        Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          t = Long.parseLong(out);
+        }
+      } catch (IOException | RuntimeException e) {
+        // keep 100, the value on every common Linux
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      clockTicks = t;
+    }
+    return t;
+  }
+
+  /** Runs {@code cmd}; its output when it exits 0 within the timeout, else null. */
+  private static String run(List<String> cmd, int timeoutSeconds) throws InterruptedException {
+    try {
+      Path log = Files.createTempFile("roomcast-bench", ".out");
+      try {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          return null;
+        }
+        return p.exitValue() == 0 ? Files.readString(log) : null;
+      } finally {
+        Files.deleteIfExists(log);
+      }
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static Path dir(long pid) {
+    return Path.of("/proc", pid == SELF ? "self" : Long.toString(pid));
+  }
+}

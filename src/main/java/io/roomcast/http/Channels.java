@@ -1,0 +1,39 @@
+package io.roomcast.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+
+/**
+ * The Netty channel under a Vert.x connection, for what Vert.x has no public API for: writing shared
+ * bytes without a flush per frame, reading how much output is queued, and dropping a connection
+ * without waiting for its queued writes. Vert.x's server connections are {@code ConnectionBase}s.
+ */
+final class Channels {
+  private Channels() {
+  }
+
+  /** The connection's channel, or null if Vert.x ever hands out another kind of connection. */
+  static Channel of(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel() : null;
+  }
+
+  /**
+   * Drops the TCP socket at once. The close is started at the head of the pipeline so that Vert.x's
+   * own handler does not turn it back into a graceful close (which would queue behind unread data).
+   */
+  static void abort(HttpConnection connection) {
+    Channel channel = of(connection);
+    if (channel == null) {
+      connection.close();
+      return;
+    }
+    ChannelHandlerContext first = channel.pipeline().firstContext();
+    if (first != null) {
+      first.close();
+    } else {
+      channel.close();
+    }
+  }
+}
