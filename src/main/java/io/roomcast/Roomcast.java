@@ -2,6 +2,7 @@ package io.roomcast;
 
 import io.roomcast.bot.EchoBotVerticle;
 import io.roomcast.chat.ChatVerticle;
+import io.roomcast.chat.ClusterView;
 import io.roomcast.chat.ChatCodecs;
 import io.roomcast.cluster.Cluster;
 import io.roomcast.cluster.ClusterSessionDirectory;
@@ -28,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   other verticles (EchoBotVerticle, yours) ──roomcast.publish / .direct / .presence / .rooms / .events.&lt;room&gt;
  *
  *   clustered (Hazelcast): every node runs all of the above; only the oldest node's ChatVerticle is
- *   active, it stores each change in cluster-wide maps before answering, and its deliveries reach the
+ *   active, it copies each change to the second oldest (its follower) before answering, and its deliveries reach the
  *   HttpVerticles of every node. SockJS requests for a session held by another node are forwarded there.
  * </pre>
  */
@@ -88,8 +89,9 @@ public final class Roomcast {
     int instances = config.httpInstances();
     // Port 0 with several instances: a negative port makes them share one random port.
     int port = config.http().port() == 0 && instances > 1 ? -1 : config.http().port();
-    NodeServices services = NodeServices.create(config, sockJsSessions);
-    return vertx.deployVerticle(new ChatVerticle(config, Cluster.view(vertx)))
+    ClusterView view = Cluster.view(vertx);
+    NodeServices services = NodeServices.create(config, view, sockJsSessions);
+    return vertx.deployVerticle(new ChatVerticle(config, view))
         .compose(id -> {
           ids.add(id);
           return vertx.deployVerticle(() -> {

@@ -1,6 +1,8 @@
 package io.roomcast.bench;
 
 import java.io.PrintStream;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The {@code bench} subcommand: a load generator, like {@code nats bench} or {@code redis-benchmark},
@@ -46,7 +48,7 @@ public final class Bench {
         --size N             message text length in characters (default 24; starts with the send timestamp)
         --concurrency N      connections being opened at once (default 200)
         --threads N          bench event loops (default: the CPUs this process may use)
-        --connect-timeout S  per connection, welcome and join ack included (default 10)
+        --connect-timeout S  per connection, welcome and join ack included (default 30)
         --json               print only the JSON lines
 
       output (stdout)
@@ -77,6 +79,12 @@ public final class Bench {
           taskset -c 1 java -jar target/roomcast.jar bench fanout-big --url ws://127.0.0.1:18080/ws --pid PID
       """;
 
+  /**
+   * Vert.x logs "Connection evicted" for every connection still upgrading when a failed run closes
+   * the client: hundreds of lines that would bury the one-line error. Held here so the level sticks.
+   */
+  private static final Logger EVICTIONS = Logger.getLogger("io.vertx.core.http.impl.HttpClientConnection");
+
   private Bench() {
   }
 
@@ -92,6 +100,7 @@ public final class Bench {
 
   /** Runs with results on {@code out}, progress and the one-line errors on {@code err}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    EVICTIONS.setLevel(Level.SEVERE);
     try {
       BenchOptions o = BenchOptions.parse(args);
       if (o.help) {

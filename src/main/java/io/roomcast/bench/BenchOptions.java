@@ -33,7 +33,7 @@ final class BenchOptions {
   int size = 24;
   int concurrency = 200;
   int threads = Runtime.getRuntime().availableProcessors();
-  long connectTimeoutMs = 10_000;
+  long connectTimeoutMs = 30_000;
   boolean json;
   boolean help;
 

@@ -31,7 +31,7 @@ final class ConnectionsScenario {
     if (o.warmupMs > 0) {
       int n = Math.min(o.connections, WARMUP_CONNECTIONS);
       err.printf(Locale.ROOT, "bench: connections: warm-up, opening and closing %d connections%n", n);
-      try (Fleet warm = new Fleet(o)) {
+      try (Fleet warm = new Fleet(o, err)) {
         for (int i = 0; i < n; i++) {
           warm.add(i / o.members, "bench-" + runId + "-w" + i / o.members, false);
         }
@@ -39,7 +39,7 @@ final class ConnectionsScenario {
       }
       FanoutScenario.sleep(500); // let the server see the closes before the "before" GC
     }
-    try (Fleet fleet = new Fleet(o)) {
+    try (Fleet fleet = new Fleet(o, err)) {
       for (int i = 0; i < o.connections; i++) {
         int room = i / o.members;
         fleet.add(room, "bench-" + runId + "-c" + room, false);
@@ -54,6 +54,7 @@ final class ConnectionsScenario {
       }
       err.printf(Locale.ROOT, "bench: connections: opening %d connections (%d in flight) to %s%n", o.connections,
           o.concurrency, o.urls);
+      System.gc(); // the bench's own setup garbage, not during the measured connects
       long srv0 = ProcStats.cpuMicros(o.pids);
       long self0 = ProcStats.cpuMicros(ProcStats.SELF);
       long t0 = System.nanoTime();

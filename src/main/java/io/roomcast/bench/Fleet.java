@@ -8,6 +8,7 @@ import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import java.io.PrintStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,10 +32,12 @@ final class Fleet implements AutoCloseable {
   private final List<WebSocketClient> wsClients = new ArrayList<>();
   private final List<WebSocketConnectOptions> targets = new ArrayList<>();
   private final List<URI> urls;
+  private final PrintStream err;
   private boolean closed;
 
-  Fleet(BenchOptions o) {
+  Fleet(BenchOptions o, PrintStream err) {
     this.urls = o.urls;
+    this.err = err;
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.threads).setPreferNativeTransport(true));
     try {
       for (int i = 0; i < o.threads; i++) {
@@ -109,6 +112,10 @@ final class Fleet implements AutoCloseable {
     }
     // Each connection is bounded by timeoutMs (plus the TCP connect timeout), and a failure ends it all.
     await(all.future(), (n / Math.max(1, concurrency) + 2) * (timeoutMs * 2), "connect " + n + " clients");
+    long noWelcome = counters().noWelcome();
+    if (noWelcome > 0) {
+      err.println("bench: warning: " + noWelcome + " connections got no welcome within 3 s; joined anyway");
+    }
   }
 
   /** Runs {@code f} on every shard and waits for all answers. */
@@ -127,8 +134,13 @@ final class Fleet implements AutoCloseable {
 
   /** Sums the shards' counters. */
   Shard.Counters counters() {
+    return counters(false);
+  }
+
+  /** Sums the shards' counters, with the merged latency histogram when {@code withLatency}. */
+  Shard.Counters counters(boolean withLatency) {
     Shard.Counters sum = null;
-    for (Shard.Counters c : onShards(Shard::counters)) {
+    for (Shard.Counters c : onShards(s -> s.counters(withLatency))) {
       sum = sum == null ? c : sum.plus(c);
     }
     return sum;

@@ -17,6 +17,7 @@ final class Report {
   private final List<String> jsonLines = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
   private boolean headerDone;
+  private String legend;
 
   Report(PrintStream out, boolean jsonOnly) {
     this.out = out;
@@ -24,6 +25,8 @@ final class Report {
   }
 
   void step(StepResult r) {
+    legend = "(latency per delivered copy; us/copy, srv% and srvMB: server CPU per delivered copy, CPU and RSS"
+        + " in the measured window, with --pid";
     table(StepResult.header(), r.row());
     json(r.json());
     if (r.firstError() != null) {
@@ -49,6 +52,8 @@ final class Report {
   }
 
   void connections(ConnectionsScenario.Result r) {
+    legend = "(conn/s includes welcome and join ack; us/conn: server CPU per connection while connecting;"
+        + " KB/conn: server RSS after minus before, each after a server GC; heapKB/con: the same for a JVM's heap";
     table(ConnectionsScenario.Result.header(), r.row());
     json(r.json());
   }
@@ -64,9 +69,9 @@ final class Report {
       for (String n : notes) {
         out.println(n);
       }
-      if (headerDone) {
-        out.printf(Locale.ROOT, "(latency per delivered copy; us/copy and srv%% = server CPU over the measured window;"
-            + " bench%% = this process, 100 = one core of its %d)%n", Runtime.getRuntime().availableProcessors());
+      if (legend != null) {
+        out.println(legend + "; bench% = this process, 100 = one core of its "
+            + Runtime.getRuntime().availableProcessors() + ")");
       }
       for (String j : jsonLines) {
         out.println(j);

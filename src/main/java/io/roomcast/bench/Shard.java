@@ -53,6 +53,7 @@ final class Shard extends VerticleBase {
   boolean echo = true;
   // Live across steps.
   long pending;
+  long noWelcome;
   long lost;
   long unanswered;
 
@@ -197,13 +198,14 @@ final class Shard extends VerticleBase {
 
   /** The step's counters so far (on the shard's loop). */
   Future<Counters> counters() {
-    return call(() -> new Counters(acked, sendErrors, skipped, gaps, dups, copies, strayReplies, pending, lost,
-        unanswered, probeCopies, probeSelf, firstError, ackedByRoom.clone()));
+    return counters(false);
   }
 
-  /** A copy of the step's latency histogram (µs). */
-  Future<Histogram> latency() {
-    return call(latency::copy);
+  /** The counters and, with {@code withLatency}, a copy of the latency histogram (µs) of the same instant. */
+  Future<Counters> counters(boolean withLatency) {
+    return call(() -> new Counters(acked, sendErrors, skipped, gaps, dups, copies, strayReplies, pending, lost,
+        unanswered, noWelcome, probeCopies, probeSelf, firstError, ackedByRoom.clone(),
+        withLatency ? latency.copy() : null));
   }
 
   /**
@@ -227,17 +229,22 @@ final class Shard extends VerticleBase {
 
   /** One shard's counters; {@link #plus} sums shards. */
   record Counters(long acked, long sendErrors, long skipped, long gaps, long dups, long copies, long strayReplies,
-      long pending, long lost, long unanswered, long probeCopies, boolean probeSelf, String firstError,
-      long[] ackedByRoom) {
+      long pending, long lost, long unanswered, long noWelcome, long probeCopies, boolean probeSelf,
+      String firstError, long[] ackedByRoom, Histogram latency) {
     Counters plus(Counters o) {
       long[] rooms = ackedByRoom.clone();
       for (int i = 0; i < rooms.length && i < o.ackedByRoom.length; i++) {
         rooms[i] += o.ackedByRoom[i];
       }
+      Histogram sum = latency;
+      if (sum != null && o.latency != null) {
+        sum = latency.copy();
+        sum.add(o.latency);
+      }
       return new Counters(acked + o.acked, sendErrors + o.sendErrors, skipped + o.skipped, gaps + o.gaps,
           dups + o.dups, copies + o.copies, strayReplies + o.strayReplies, pending + o.pending, lost + o.lost,
-          unanswered + o.unanswered, probeCopies + o.probeCopies, probeSelf || o.probeSelf,
-          firstError != null ? firstError : o.firstError, rooms);
+          unanswered + o.unanswered, noWelcome + o.noWelcome, probeCopies + o.probeCopies, probeSelf || o.probeSelf,
+          firstError != null ? firstError : o.firstError, rooms, sum);
     }
   }
 }

@@ -62,7 +62,7 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
   static String header() {
     return String.format(Locale.ROOT, "%4s %9s %9s %10s %11s %11s %7s %5s %5s %8s %8s %8s %8s %7s %6s %7s %6s %4s",
         "step", "target/s", "offered/s", "copies/s", "expected", "delivered", "missing", "gaps", "dups",
-        "p50ms", "p99ms", "p99.9ms", "maxms", "us/copy", "srv%", "srvRSSM", "bench%", "ok");
+        "p50ms", "p99ms", "p99.9ms", "maxms", "us/copy", "srv%", "srvMB", "bench%", "ok");
   }
 
   String row() {

@@ -28,6 +28,8 @@ public final class Addresses {
   public static final String STATS = "roomcast.internal.stats";
   /** The chat to every gateway: this node now runs the chat, catch up ({@code {"node"}}, publish). */
   public static final String LEADER = "roomcast.internal.leader";
+  /** Prefix of a node's replica address: the chat's changes, copied to its follower (request/reply). */
+  public static final String REPLICA_PREFIX = "roomcast.internal.replica.";
   /** Prefix of one gateway's address, for frames meant for one of its sessions. */
   public static final String GATEWAY_PREFIX = "roomcast.internal.gateway.";
 
@@ -37,6 +39,18 @@ public final class Addresses {
   /** Every {@code message}, {@code joined} and {@code left} of a room, exactly as its members see them. */
   public static String events(String room) {
     return EVENTS_PREFIX + room;
+  }
+
+  /**
+   * An address as served by one node: the chat's consumers listen on these, on the node that runs the
+   * chat, and every node forwards the plain public addresses there ({@link ChatLink}).
+   */
+  public static String at(String address, String nodeId) {
+    return address + "@" + nodeId;
+  }
+
+  public static String replica(String nodeId) {
+    return REPLICA_PREFIX + nodeId;
   }
 
   public static String gateway(String gatewayId) {

@@ -77,6 +77,17 @@ final class Chat {
     }
   }
 
+  /** The whole state, for a follower's first copy. */
+  ChatStore.Snapshot snapshot() {
+    List<ChatStore.StoredRoom> out = new ArrayList<>();
+    for (Room r : rooms.all()) {
+      out.add(new ChatStore.StoredRoom(r.name, r.epoch, r.seq(), r.after(0)));
+    }
+    List<JsonObject> members = new ArrayList<>();
+    sessions.values().forEach(m -> members.add(m.toJson()));
+    return new ChatStore.Snapshot(out, members);
+  }
+
   /** Drops every session whose node is gone: its rooms hear {@code left} and its nick is free. */
   int dropDeadNodes(java.util.function.Predicate<String> alive) {
     List<String> dead = new ArrayList<>();

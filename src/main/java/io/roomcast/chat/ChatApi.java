@@ -30,12 +30,36 @@ final class ChatApi {
     this.pipeline = pipeline;
   }
 
-  List<MessageConsumer<?>> register(EventBus bus) {
+  /** The operations on this node's own addresses ({@link Addresses#at}), where every node forwards them. */
+  List<MessageConsumer<?>> register(EventBus bus, String node) {
     return List.of(
-        bus.<JsonObject>consumer(Addresses.PUBLISH, api(this::publish)),
-        bus.<JsonObject>consumer(Addresses.DIRECT, api(this::direct)),
-        bus.<JsonObject>consumer(Addresses.PRESENCE, api(body -> chat.get().members(room(body)))),
-        bus.<JsonObject>consumer(Addresses.ROOMS, api(body -> chat.get().roomList())));
+        bus.<JsonObject>consumer(Addresses.at(Addresses.PUBLISH, node), api(this::publish)),
+        bus.<JsonObject>consumer(Addresses.at(Addresses.DIRECT, node), api(this::direct)),
+        bus.<JsonObject>consumer(Addresses.at(Addresses.PRESENCE, node), api(body -> chat.get().members(room(body)))),
+        bus.<JsonObject>consumer(Addresses.at(Addresses.ROOMS, node), api(body -> chat.get().roomList())));
+  }
+
+  /**
+   * On every node: the public addresses, as local consumers that forward to the node running the
+   * chat and pass its answer or refusal back. A verticle anywhere uses the plain address.
+   */
+  static List<MessageConsumer<?>> forwarders(EventBus bus, ChatLink link) {
+    List<MessageConsumer<?>> out = new java.util.ArrayList<>();
+    for (String address : List.of(Addresses.PUBLISH, Addresses.DIRECT, Addresses.PRESENCE, Addresses.ROOMS,
+        Addresses.STATS)) {
+      // Only a publish is not harmless to repeat after a timeout.
+      boolean idempotent = !address.equals(Addresses.PUBLISH) && !address.equals(Addresses.DIRECT);
+      out.add(bus.<Object>localConsumer(address, msg -> link.<Object>request(address, msg.body(), idempotent)
+          .onSuccess(msg::reply)
+          .onFailure(e -> {
+            if (e instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() > 0) {
+              msg.fail(r.failureCode(), r.getMessage());
+            } else {
+              msg.fail(503, ErrorCode.UNAVAILABLE.code() + ": the chat did not answer in time; try again");
+            }
+          })));
+    }
+    return out;
   }
 
   private JsonObject publish(JsonObject body) {

@@ -6,15 +6,16 @@ import java.util.List;
 
 /**
  * Where the chat keeps what must outlive its node: rooms (epoch, last seq), their history, and the
- * sessions with their nicks and rooms. Writes are started by the chat and waited for by its
- * {@link Pipeline}; {@link #load()} is read once, by a node taking the chat over.
+ * sessions with their nicks and rooms. The chat reports each change; a store that copies it elsewhere
+ * makes the {@link Pipeline} wait for the copy. {@link #load()} is read once, by a node taking the
+ * chat over.
  */
 interface ChatStore {
   /** A room as stored, with its kept messages oldest first. */
   record StoredRoom(String name, String epoch, long seq, List<Room.Stored> history) {
   }
 
-  /** Everything stored; members as written by {@link #member(Member)}. */
+  /** Everything stored; members as {@link Member#toJson()} writes them. */
   record Snapshot(List<StoredRoom> rooms, List<JsonObject> members) {
   }
 

@@ -30,17 +30,21 @@ import java.util.logging.Logger;
  * confined to this verticle's event loop.
  *
  * <p>In a cluster exactly one node's chat verticle is active: the leader (the oldest member). Its
- * changes are stored in cluster-wide maps before anyone hears of them ({@link Pipeline}); when it
- * dies or leaves, the next leader loads them, drops the sessions of dead nodes and tells every
- * gateway to catch up ({@link Addresses#LEADER}).
+ * changes are copied to the follower (the second oldest, {@link ReplicatedStore}) before anyone hears
+ * of them ({@link Pipeline}); when the leader dies or leaves, the follower is the oldest member: it
+ * takes over from its copy, drops the sessions of dead nodes and tells every gateway to catch up
+ * ({@link Addresses#LEADER}).
  */
 public final class ChatVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(ChatVerticle.class.getName());
   private final RoomcastConfig config;
   private final ClusterView view;
-  private Pipeline pipeline;
+  private final Pipeline pipeline = new Pipeline();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private ChatStore store = ChatStore.NONE;
+  /** In a cluster: this node's copy of the chat's state (kept current while it is the follower). */
+  private Replica replica;
+  private ReplicatedStore replicated;
   private Chat chat;
   private boolean leading;
 
@@ -51,14 +55,20 @@ public final class ChatVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pipeline = new Pipeline(view::stored, r -> vertx.setTimer(10, t -> r.run()));
-    Future<Void> opened = Future.succeededFuture();
+    Future<?> copies = Future.succeededFuture();
     if (config.cluster().enabled()) {
-      ClusteredStore clustered = new ClusteredStore(pipeline);
-      store = clustered;
-      opened = clustered.open(vertx);
+      replica = new Replica(config.rooms().historySize());
+      replicated = new ReplicatedStore(vertx, pipeline, view, replica, config.cluster().requestTimeoutMs());
+      store = replicated;
+      // Every node may be the follower: it keeps the copy the chat sends it.
+      copies = vertx.eventBus().<JsonObject>consumer(Addresses.replica(view.nodeId()), msg -> {
+        replica.apply(msg.body());
+        msg.reply(null);
+      }).completion();
     }
-    return opened.compose(v -> {
+    ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view);
+    List<MessageConsumer<?>> forwarders = ChatApi.forwarders(vertx.eventBus(), link);
+    return copies.compose(v -> Future.all(forwarders.stream().map(MessageConsumer::completion).toList())).compose(v -> {
       view.onChange(() -> context.runOnContext(x -> reconsider()));
       return view.isLeader() ? lead() : Future.succeededFuture();
     });
@@ -82,9 +92,11 @@ public final class ChatVerticle extends VerticleBase {
   private Future<?> lead() {
     leading = true;
     chat = newChat();
-    // A dead node's entries are read from their backups: wait until those have been promoted.
-    return whenStored(10_000).compose(v -> store.load()).compose(snapshot -> {
+    return store.load().compose(snapshot -> {
       chat.restore(snapshot);
+      if (replicated != null) {
+        replicated.lead(() -> chat.snapshot());
+      }
       EventBus bus = vertx.eventBus();
       // Published before any answer of ours, so every gateway hears it before our broadcasts.
       bus.publish(Addresses.LEADER, new JsonObject().put("node", view.nodeId()));
@@ -95,31 +107,14 @@ public final class ChatVerticle extends VerticleBase {
             + snapshot.members().size() + " sessions taken over, " + dropped[0] + " of them on nodes that are gone");
       }
       ChatApi api = new ChatApi(config, this::apiChat, pipeline);
-      consumers.add(bus.<Object>consumer(Addresses.CHAT_COMMANDS, msg -> pipeline.batch(() -> onGatewayMessage(msg))));
-      consumers.addAll(api.register(bus));
-      consumers.add(bus.<Object>consumer(Addresses.STATS, msg -> msg.reply(
+      String me = view.nodeId();
+      consumers.add(bus.<Object>consumer(Addresses.at(Addresses.CHAT_COMMANDS, me),
+          msg -> pipeline.batch(() -> onGatewayMessage(msg))));
+      consumers.addAll(api.register(bus, me));
+      consumers.add(bus.<Object>consumer(Addresses.at(Addresses.STATS, me), msg -> msg.reply(
           new JsonObject().put("sessions", chat.sessionCount()).put("rooms", chat.roomCount()))));
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
-  }
-
-  /** Completes once {@link ClusterView#stored()} holds, or after {@code maxMs} (then it is logged). */
-  private Future<Void> whenStored(long maxMs) {
-    Promise<Void> done = Promise.promise();
-    long deadline = System.currentTimeMillis() + maxMs;
-    if (view.stored()) {
-      return Future.succeededFuture();
-    }
-    vertx.setPeriodic(20, t -> {
-      if (view.stored() || System.currentTimeMillis() > deadline) {
-        vertx.cancelTimer(t);
-        if (!view.stored()) {
-          LOG.warning("taking the chat over although the cluster's backups are not in sync yet");
-        }
-        done.tryComplete();
-      }
-    });
-    return done.future();
   }
 
   private Chat apiChat() {
@@ -129,6 +124,7 @@ public final class ChatVerticle extends VerticleBase {
   /** Nodes came or went: drop the sessions of dead nodes, take over, or (after a split) step down. */
   private void reconsider() {
     if (leading && view.isLeader()) {
+      replicated.followerChanged();
       pipeline.batch(() -> chat.dropDeadNodes(view.alive()));
     } else if (!leading && view.isLeader()) {
       lead().onFailure(e -> LOG.severe("could not take the chat over: " + e));

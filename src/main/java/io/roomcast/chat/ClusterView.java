@@ -9,14 +9,17 @@ public interface ClusterView {
 
   boolean isLeader();
 
+  /** The node that runs the chat (the oldest); this node's id on a single node. */
+  String leader();
+
   /** Which nodes are alive right now (a snapshot, cheap to ask many times). */
   java.util.function.Predicate<String> alive();
 
   /**
-   * True when what has been written to the cluster-wide maps so far has its backups: no node joined
-   * or left without the maps' copies being in sync again since. Always true on a single node.
+   * The node that takes the chat over if the leader goes (the second oldest), which keeps a copy of
+   * the chat's state; null when there is no other node.
    */
-  boolean stored();
+  String follower();
 
   /** Calls {@code listener} (on any thread) whenever nodes join or leave. */
   void onChange(Runnable listener);
@@ -35,13 +38,18 @@ public interface ClusterView {
       }
 
       @Override
+      public String leader() {
+        return "local";
+      }
+
+      @Override
       public java.util.function.Predicate<String> alive() {
         return node -> true;
       }
 
       @Override
-      public boolean stored() {
-        return true;
+      public String follower() {
+        return null;
       }
 
       @Override

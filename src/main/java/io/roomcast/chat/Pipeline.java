@@ -4,18 +4,15 @@ import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Holds back what the chat says (broadcasts, replies) until what it changed is stored, and keeps the
- * order in which the chat said it. Each handled request is a batch: its writes start at once
- * (pipelined, not one after another), and its effects run once its writes and every earlier batch's
- * writes have completed. So nobody sees a message, and no sender gets an ack, before the message
- * would survive the death of any one node (writes wait for their backups, and while nodes come
- * and go, for the backups to be in sync again); and a room's messages still go out in seq order.
+ * order in which the chat said it. Each handled request is a batch: its writes (copies to the
+ * follower) start at once, and its effects run once its writes and every earlier batch's writes
+ * have completed. So nobody sees a message, and no sender gets an ack, before the message
+ * is on two nodes; and a room's messages still go out in seq order.
  *
  * <p>With no writes (a single node keeps its state in memory only) a batch's effects run as soon
  * as it ends. Confined to the chat verticle's event loop: store futures complete on that context.
@@ -26,24 +23,11 @@ final class Pipeline {
   private static final class Batch {
     final List<Runnable> effects = new ArrayList<>(4);
     int pendingWrites;
-    boolean wrote;
     boolean sealed;
   }
 
   private final ArrayDeque<Batch> queue = new ArrayDeque<>();
-  private final BooleanSupplier stored;
-  private final Consumer<Runnable> later;
   private Batch current;
-  private boolean recheckScheduled;
-
-  /**
-   * {@code stored} says whether completed writes have their backups (see {@link ClusterView#stored()});
-   * while it says no, batches that wrote wait, and {@code later} runs a new check a little later.
-   */
-  Pipeline(BooleanSupplier stored, Consumer<Runnable> later) {
-    this.stored = stored;
-    this.later = later;
-  }
 
   /** Runs {@code body} as one batch. */
   void batch(Runnable body) {
@@ -67,7 +51,6 @@ final class Pipeline {
       return; // outside a batch (restoring state): nothing waits for it
     }
     b.pendingWrites++;
-    b.wrote = true;
     write.onComplete(ar -> {
       if (ar.failed()) {
         LOG.warning("chat state not stored: " + ar.cause());
@@ -93,18 +76,6 @@ final class Pipeline {
 
   private void drain() {
     while (!queue.isEmpty() && queue.peekFirst().sealed && queue.peekFirst().pendingWrites == 0) {
-      if (queue.peekFirst().wrote && !stored.getAsBoolean()) {
-        // Written, but a node joined or left and the backups are still being copied: an ack now
-        // could be lost with the next node to die. Look again shortly.
-        if (!recheckScheduled) {
-          recheckScheduled = true;
-          later.accept(() -> {
-            recheckScheduled = false;
-            drain();
-          });
-        }
-        return;
-      }
       for (Runnable r : queue.pollFirst().effects) {
         try {
           r.run();

@@ -84,6 +84,10 @@ final class RoomRegistry {
     return out;
   }
 
+  java.util.Collection<Room> all() {
+    return rooms.values();
+  }
+
   int size() {
     return rooms.size();
   }

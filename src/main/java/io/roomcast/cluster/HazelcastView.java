@@ -1,147 +1,76 @@
 package io.roomcast.cluster;
 
-import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.partition.MigrationListener;
-import com.hazelcast.partition.MigrationState;
-import com.hazelcast.partition.ReplicaMigrationEvent;
 import io.roomcast.chat.ClusterView;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 /**
- * The cluster as Hazelcast sees it. The leader is the oldest member: every member lists members in
- * the same (join) order, so all agree on it without an election, and it changes only when that
- * member leaves or dies.
+ * The cluster as Hazelcast sees it, in Vert.x node ids. Every member lists the members in the same
+ * (join) order, so all agree without an election: the oldest runs the chat, the second oldest is its
+ * follower. They change only when one of them leaves or dies, and the follower is then the one that
+ * takes over.
  */
 final class HazelcastView implements ClusterView {
   private static final Logger LOG = Logger.getLogger("io.roomcast.cluster");
-  private final HazelcastInstance hz;
-  private final ClusterManager vertxCluster;
-
-  /** Whether the maps' backups are known to be in sync (see {@link #stored()}). */
-  private volatile boolean inSync;
-  private final AtomicBoolean checking = new AtomicBoolean();
-  /** Joins, leaves and migrations seen: a safe answer counts only if none came in while asking. */
-  private final AtomicLong events = new AtomicLong();
+  private final HazelcastClusterManager cm;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   HazelcastView(HazelcastClusterManager cm) {
-    this.hz = cm.getHazelcastInstance();
-    this.vertxCluster = cm;
-    hz.getCluster().addMembershipListener(new MembershipListener() {
+    this.cm = cm;
+    cm.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
-        outOfSync();
+        changed(e, "joined");
       }
 
       @Override
       public void memberRemoved(MembershipEvent e) {
-        outOfSync();
+        changed(e, "left");
       }
     });
-    hz.getPartitionService().addMigrationListener(new MigrationListener() {
-      @Override
-      public void migrationStarted(MigrationState state) {
-        outOfSync();
-      }
-
-      @Override
-      public void migrationFinished(MigrationState state) {
-        outOfSync(); // check again now
-      }
-
-      @Override
-      public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
-      }
-
-      @Override
-      public void replicaMigrationFailed(ReplicaMigrationEvent event) {
-      }
-    });
-    outOfSync();
   }
 
-  /**
-   * True once Hazelcast reports the cluster safe (no migration running, every backup in sync with its
-   * primary) after the last join, leave or migration. Kept as a flag, checked again on a thread of its
-   * own after each such event, so asking costs nothing on the chat's event loop.
-   */
-  @Override
-  public boolean stored() {
-    return inSync;
-  }
-
-  private void outOfSync() {
-    events.incrementAndGet();
-    inSync = false;
-    if (!checking.compareAndSet(false, true)) {
-      return; // the running check sees this event too: it only ends on a safe answer after it
-    }
-    Thread t = new Thread(() -> {
-      try {
-        while (hz.getLifecycleService().isRunning()) {
-          long seen = events.get();
-          if (hz.getPartitionService().isClusterSafe()) {
-            inSync = true;
-            if (events.get() == seen) {
-              return;
-            }
-            inSync = false;
-          }
-          Thread.sleep(25);
-        }
-      } catch (InterruptedException | RuntimeException e) {
-        // the member is shutting down
-      } finally {
-        checking.set(false);
-        if (!inSync && hz.getLifecycleService().isRunning()) {
-          outOfSync();
-        }
-      }
-    }, "roomcast-backup-check");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  /** Vert.x's node id (not the Hazelcast member's UUID): the one gateways report. */
   @Override
   public String nodeId() {
-    return vertxCluster.getNodeId();
+    return cm.getNodeId();
   }
 
   @Override
   public boolean isLeader() {
-    Iterator<Member> it = hz.getCluster().getMembers().iterator();
-    return it.hasNext() && it.next().localMember();
+    List<String> nodes = cm.getNodes();
+    return !nodes.isEmpty() && nodes.get(0).equals(cm.getNodeId());
+  }
+
+  @Override
+  public String leader() {
+    List<String> nodes = cm.getNodes();
+    return nodes.isEmpty() ? cm.getNodeId() : nodes.get(0);
+  }
+
+  @Override
+  public String follower() {
+    List<String> nodes = cm.getNodes();
+    return nodes.size() > 1 ? nodes.get(1) : null;
   }
 
   @Override
   public Predicate<String> alive() {
-    return Set.copyOf(vertxCluster.getNodes())::contains;
+    return Set.copyOf(cm.getNodes())::contains;
   }
 
   @Override
   public void onChange(Runnable listener) {
-    hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent e) {
-        LOG.info("cluster: node " + e.getMember().getAddress() + " joined; " + e.getMembers().size() + " nodes");
-        listener.run();
-      }
+    listeners.add(listener);
+  }
 
-      @Override
-      public void memberRemoved(MembershipEvent e) {
-        LOG.info("cluster: node " + e.getMember().getAddress() + " left; " + e.getMembers().size() + " nodes");
-        listener.run();
-      }
-    });
+  private void changed(MembershipEvent e, String what) {
+    LOG.info("cluster: node " + e.getMember().getAddress() + " " + what + "; " + e.getMembers().size() + " nodes");
+    listeners.forEach(Runnable::run);
   }
 }

@@ -1,5 +1,6 @@
 package io.roomcast.http;
 
+import io.roomcast.chat.Addresses;
 import io.roomcast.chat.ChatMessages.Command;
 import io.roomcast.chat.ChatMessages.Connect;
 import io.roomcast.chat.ChatMessages.Disconnect;
@@ -30,6 +31,8 @@ public final class ClientSession {
   private final FrameParser parser;
   /** The rooms this session is in, as the chat acknowledged: the session → rooms half of the local index. */
   final Set<String> rooms = new HashSet<>();
+  /** Per room, the room's seq when this session joined: its join's replay covered everything up to it. */
+  final java.util.Map<String, Long> joinedAt = new java.util.HashMap<>();
   private final ArrayDeque<Slot> pending = new ArrayDeque<>();
   private final RoomcastConfig.Limits limits;
   private double tokens;
@@ -71,7 +74,7 @@ public final class ClientSession {
   /** Opens the session with the chat; the welcome is the first frame the client receives. */
   void start(String wantedNick, long heartbeatMs) {
     Slot slot = slot();
-    gateway.chat().request(new Connect(id, gateway.id(), gateway.nodeId(), wantedNick), true)
+    gateway.chat().<Reply>request(Addresses.CHAT_COMMANDS, new Connect(id, gateway.id(), gateway.nodeId(), wantedNick), true)
         .onSuccess(r -> {
           List<EncodedFrame> frames = new ArrayList<>(2);
           frames.add(EncodedFrame.of(Frames.welcome(id, r.ack().getString("nick"), heartbeatMs)));
@@ -122,7 +125,7 @@ public final class ClientSession {
     }
     Slot slot = slot();
     // A join is harmless to repeat; a send is not (it could be stored twice under two seqs).
-    gateway.chat().request(new Command(this.id, frame, text), frame instanceof ClientFrame.Join)
+    gateway.chat().<Reply>request(Addresses.CHAT_COMMANDS, new Command(this.id, frame, text), frame instanceof ClientFrame.Join)
         .onSuccess(reply -> fill(slot, replyFrames(id, frame, reply)))
         .onFailure(e -> {
           refuse(ErrorCode.UNAVAILABLE.code());
@@ -210,7 +213,7 @@ public final class ClientSession {
     closed = true;
     pending.clear();
     gateway.closed(this);
-    gateway.chat().request(new Disconnect(id), true);
+    gateway.chat().request(Addresses.CHAT_COMMANDS, new Disconnect(id), true);
   }
 
   /**
@@ -250,6 +253,7 @@ public final class ClientSession {
         gateway.joined(this, j.room(), r.ack().getLong("seq", 0L));
       } else if (frame instanceof ClientFrame.Leave l) {
         rooms.remove(l.room());
+        joinedAt.remove(l.room());
         gateway.left(this, l.room());
       }
     }

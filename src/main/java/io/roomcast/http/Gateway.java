@@ -1,6 +1,8 @@
 package io.roomcast.http;
 
 import io.roomcast.chat.Addresses;
+import io.roomcast.chat.ChatLink;
+import io.roomcast.chat.ChatMessages;
 import io.roomcast.chat.ChatMessages.Delivery;
 import io.roomcast.chat.ChatMessages.Resync;
 import io.roomcast.chat.ChatMessages.Targeted;
@@ -37,6 +39,12 @@ public final class Gateway {
   private final Map<String, Set<ClientSession>> rooms = new HashMap<>();
   /** The last message seq delivered per room of the index: repeats are dropped, and a new chat leader fills gaps. */
   private final Map<String, Long> lastSeqs = new HashMap<>();
+  /**
+   * Per room, the highest seq at which a session of the index joined. A session got everything up to
+   * its join seq with its join (replay), so a catch-up below that seq must skip it; above it, which
+   * is every live broadcast, nobody is skipped and nothing is looked up per socket.
+   */
+  private final Map<String, Long> joinFloors = new HashMap<>();
   /** Rooms catching up with a new chat leader: their broadcasts wait here until the missed ones are in. */
   private final Map<String, List<Delivery>> held = new HashMap<>();
   private final ChatLink chat;
@@ -52,7 +60,7 @@ public final class Gateway {
     this.config = config;
     this.node = node;
     this.parser = new FrameParser(config.limits().maxTextLength());
-    this.chat = new ChatLink(vertx, config.cluster().requestTimeoutMs());
+    this.chat = new ChatLink(vertx, config.cluster().requestTimeoutMs(), node.cluster());
     this.nodeId = Cluster.nodeId(vertx);
   }
 
@@ -121,8 +129,15 @@ public final class Gateway {
 
   /** A session's join was acknowledged; {@code seq} is the room's last seq at that moment. */
   void joined(ClientSession s, String room, long seq) {
-    rooms.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(s);
-    lastSeqs.merge(room, seq, Math::max);
+    Set<ClientSession> members = rooms.computeIfAbsent(room, r -> new LinkedHashSet<>());
+    if (members.isEmpty()) {
+      lastSeqs.put(room, seq);
+    }
+    // Not raised for a room already in the index: its other members may not have had what the
+    // joiner's replay held (a new chat leader's catch-up brings it to them).
+    members.add(s);
+    s.joinedAt.put(room, seq);
+    joinFloors.merge(room, seq, Math::max);
   }
 
   void left(ClientSession s, String room) {
@@ -130,6 +145,7 @@ public final class Gateway {
     if (members != null && members.remove(s) && members.isEmpty()) {
       rooms.remove(room);
       lastSeqs.remove(room);
+      joinFloors.remove(room);
     }
   }
 
@@ -161,8 +177,10 @@ public final class Gateway {
       lastSeqs.put(d.room(), d.seq());
     }
     String exclude = d.exclude();
+    boolean belowAJoin = d.seq() > 0 && d.seq() <= joinFloors.getOrDefault(d.room(), 0L);
     for (ClientSession s : members) {
-      if (exclude == null || !exclude.equals(s.id)) {
+      if ((exclude == null || !exclude.equals(s.id))
+          && !(belowAJoin && d.seq() <= s.joinedAt.getOrDefault(d.room(), 0L))) {
         s.deliver(d.frame(), d.ephemeral());
       }
     }
@@ -184,7 +202,7 @@ public final class Gateway {
     if (since.isEmpty()) {
       return;
     }
-    chat.request(new Resync(id, since), true).onComplete(ar -> {
+    chat.<ChatMessages.Reply>request(Addresses.CHAT_COMMANDS, new Resync(id, since), true).onComplete(ar -> {
       for (String room : since.fieldNames()) {
         List<Delivery> waiting = held.remove(room);
         if (ar.succeeded()) {

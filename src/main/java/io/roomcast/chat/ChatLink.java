@@ -1,0 +1,67 @@
+package io.roomcast.chat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+/**
+ * Requests to the chat, which may run on another node. Each goes to the address of the node that
+ * runs the chat now ({@link Addresses#at}), never to a shared address: after a crash the event bus
+ * may still list the dead node's consumers for a while, and would send it every other request.
+ *
+ * <p>While the chat moves (its node died or left and the next one is taking over) there is briefly
+ * nobody to answer: a request that reached nobody is sent again until the time limit. One that may
+ * have been handled (it timed out) is sent again only if doing it twice is harmless.
+ */
+public final class ChatLink {
+  private static final long RETRY_MS = 100;
+  private final Vertx vertx;
+  private final long timeoutMs;
+  private final ClusterView view;
+
+  public ChatLink(Vertx vertx, long timeoutMs, ClusterView view) {
+    this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
+    this.view = view;
+  }
+
+  /**
+   * Sends {@code body} to {@code address} on the chat's node and completes with the reply's body;
+   * {@code idempotent} requests get twice the time limit and survive a timeout.
+   */
+  public <T> Future<T> request(String address, Object body, boolean idempotent) {
+    Promise<T> promise = Promise.promise();
+    long deadline = System.currentTimeMillis() + (idempotent ? 2 * timeoutMs : timeoutMs);
+    attempt(address, body, idempotent, deadline, promise);
+    return promise.future();
+  }
+
+  private <T> void attempt(String address, Object body, boolean idempotent, long deadline, Promise<T> promise) {
+    long left = deadline - System.currentTimeMillis();
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(Math.max(RETRY_MS, Math.min(timeoutMs, left)));
+    vertx.eventBus().<T>request(Addresses.at(address, view.leader()), body, options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        promise.complete(ar.result().body());
+        return;
+      }
+      boolean again = deadline - System.currentTimeMillis() > RETRY_MS && (idempotent || unanswered(ar.cause()));
+      if (again) {
+        vertx.setTimer(RETRY_MS, t -> attempt(address, body, idempotent, deadline, promise));
+      } else {
+        promise.fail(ar.cause());
+      }
+    });
+  }
+
+  /** True when the request certainly reached no chat (no handler, or the node was unreachable). */
+  private static boolean unanswered(Throwable e) {
+    if (e instanceof ReplyException r) {
+      return r.failureType() == ReplyFailure.NO_HANDLERS
+          || (r.failureType() != ReplyFailure.TIMEOUT && r.failureType() != ReplyFailure.RECIPIENT_FAILURE);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,181 @@
+package io.roomcast.chat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The chat's state kept on two nodes: every change the chat makes is sent to the follower (the node
+ * that takes the chat over if this one goes, see {@link ClusterView#follower()}), and the batch that
+ * made it waits (through the {@link Pipeline}) until the follower has applied it. So an ack or a
+ * broadcast means the change is on two nodes.
+ *
+ * <p>One send is in flight at a time; changes made meanwhile go together in the next one (a group
+ * commit). A new follower first gets a full snapshot. When a send fails (the follower died), its
+ * batches keep waiting until the next follower has the snapshot; with no other node left, the chat
+ * is as durable as a single node and nothing waits.
+ */
+final class ReplicatedStore implements ChatStore {
+  private static final Logger LOG = Logger.getLogger(ReplicatedStore.class.getName());
+  private final Vertx vertx;
+  private final Pipeline pipeline;
+  private final ClusterView view;
+  private final Replica local;
+  private final long timeoutMs;
+  private Supplier<Snapshot> state;
+  private JsonArray pending = new JsonArray();
+  /** Completed when the changes in {@link #pending} (and any failed before them) are on the follower. */
+  private List<Promise<Void>> waiting = new ArrayList<>();
+  private Promise<Void> current;
+  private boolean inFlight;
+  private boolean scheduled;
+  /** The follower that has our full state (null: none yet, a snapshot goes first). */
+  private String syncedFollower;
+
+  ReplicatedStore(Vertx vertx, Pipeline pipeline, ClusterView view, Replica local, long timeoutMs) {
+    this.vertx = vertx;
+    this.pipeline = pipeline;
+    this.view = view;
+    this.local = local;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Starts replicating the chat whose full state {@code state} gives (this node now runs it). */
+  void lead(Supplier<Snapshot> state) {
+    this.state = state;
+    syncedFollower = null;
+    followerChanged();
+  }
+
+  /** Nodes came or went: a new follower gets a snapshot before anything else. */
+  void followerChanged() {
+    if (state != null && !java.util.Objects.equals(syncedFollower, view.follower())) {
+      schedule(0);
+    }
+  }
+
+  @Override
+  public void room(Room room) {
+    change(new JsonObject().put("t", "room").put("name", room.name).put("epoch", room.epoch).put("seq", room.seq()));
+  }
+
+  @Override
+  public void message(Room room, Room.Stored m) {
+    change(new JsonObject().put("t", "msg").put("name", room.name).put("epoch", room.epoch).put("seq", m.seq())
+        .put("frame", m.frame().toString()));
+  }
+
+  @Override
+  public void forget(Room room) {
+    change(new JsonObject().put("t", "forget").put("name", room.name));
+  }
+
+  @Override
+  public void member(Member m) {
+    change(m.toJson().put("t", "member"));
+  }
+
+  @Override
+  public void memberGone(Member m) {
+    change(new JsonObject().put("t", "gone").put("session", m.session));
+  }
+
+  /** The copy this node kept as a follower: what it takes over. */
+  @Override
+  public Future<Snapshot> load() {
+    return Future.succeededFuture(local.snapshot());
+  }
+
+  private void change(JsonObject c) {
+    if (state == null) {
+      return; // not running the chat
+    }
+    if (current == null) {
+      current = Promise.promise();
+      waiting.add(current);
+    }
+    pending.add(c);
+    pipeline.write(current.future());
+    schedule(0);
+  }
+
+  /** Sends soon: after this turn, so that what the rest of the turn changes goes in the same send. */
+  private void schedule(long delayMs) {
+    if (scheduled || inFlight) {
+      return;
+    }
+    scheduled = true;
+    Runnable go = () -> {
+      scheduled = false;
+      send();
+    };
+    if (delayMs == 0) {
+      vertx.runOnContext(v -> go.run());
+    } else {
+      vertx.setTimer(delayMs, t -> go.run());
+    }
+  }
+
+  private void send() {
+    if (inFlight || state == null) {
+      return;
+    }
+    String follower = view.follower();
+    if (follower == null) {
+      // Alone: nobody to copy to, nothing to wait for.
+      pending = new JsonArray();
+      complete(takeWaiting());
+      return;
+    }
+    boolean snapshot = !follower.equals(syncedFollower);
+    if (!snapshot && pending.isEmpty()) {
+      return;
+    }
+    // A snapshot is taken now, so it already holds every pending change.
+    JsonObject body = snapshot ? new JsonObject().put("snapshot", Replica.toJson(state.get()))
+        : new JsonObject().put("changes", pending);
+    pending = new JsonArray();
+    List<Promise<Void>> group = takeWaiting();
+    inFlight = true;
+    vertx.eventBus().request(Addresses.replica(follower), body, new DeliveryOptions().setSendTimeout(timeoutMs))
+        .onComplete(ar -> {
+          inFlight = false;
+          if (ar.succeeded()) {
+            syncedFollower = follower;
+            complete(group);
+            if (!pending.isEmpty() || !java.util.Objects.equals(syncedFollower, view.follower())) {
+              schedule(0);
+            }
+          } else {
+            // Right after a node joins, its copy's address is not known everywhere yet: no handlers.
+            boolean joining = ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
+            LOG.log(joining ? Level.FINE : Level.WARNING, "could not copy the chat's changes to node " + follower
+                + " (" + ar.cause().getMessage() + "); acks wait until a follower has them");
+            syncedFollower = null;
+            waiting.addAll(0, group); // the next snapshot covers them
+            schedule(100); // by then the cluster may name another follower
+          }
+        });
+  }
+
+  private List<Promise<Void>> takeWaiting() {
+    List<Promise<Void>> group = waiting;
+    waiting = new ArrayList<>();
+    current = null;
+    return group;
+  }
+
+  private static void complete(List<Promise<Void>> group) {
+    group.forEach(Promise::tryComplete);
+  }
+}
