@@ -8,6 +8,10 @@ import { cleanRoomName, NICK_RE, ROOM_RE, typingText } from './format.js';
 import { RoomView } from './room-view.js';
 
 const HISTORY_ON_JOIN = 50;
+/** The protocol's largest `history` answer. */
+const HISTORY_MAX = 100;
+/** Pause before asking again for missing messages when the server was busy or did not answer. */
+const REPAIR_RETRY_MS = 1000;
 const TYPING_SEND_EVERY_MS = 2500;
 const TYPING_SHOW_MS = 4000;
 const GAP_TEXT = 'some messages may be missing';
@@ -15,7 +19,10 @@ const STORE_KEY = 'roomcast';
 
 // --- state ----------------------------------------------------------------------------------------
 
-/** room name -> { name, view, members: string[], typing: Map<nick, expiresAt>, joined, loaded, unread, lastTypingSent } */
+/**
+ * room name -> { name, view, members: string[], typing: Map<nick, expiresAt>, joined, loaded, unread,
+ * lastTypingSent, seqAtJoin (the room's seq in the last join ack), holes (missing seqs being fetched) }
+ */
 const rooms = new Map();
 let active = null;
 let myNick = null;
@@ -199,9 +206,68 @@ function joined(r, ack) {
   }
   r.joined = true;
   r.view.serverEpoch = ack.epoch; // the room incarnation our seqs belong to
+  r.seqAtJoin = Number(ack.seq) || 0;
   r.members = [...(ack.members || [])];
   renderTabs();
   if (r.name === active) renderMembers();
+  repairHoles(r); // holes whose repair a drop interrupted: `since` does not cover them
+}
+
+// --- gap repair -----------------------------------------------------------------------------------
+
+/**
+ * A `message` whose seq jumps past the next one on a live connection means frames were lost on the
+ * way (e.g. a load balancer hop that died with a poll answer in flight): the missing ones are fetched
+ * with `history before` and inserted in seq order. A gap marker shows only where history no longer
+ * had them.
+ */
+function noticeJump(r, seq, expected) {
+  if (!r.joined || seq <= expected) return; // a rejoin's replay is judged by its ack instead
+  r.holes.push({ epoch: r.view.epoch, from: expected, to: seq - 1, next: seq - 1, busy: false });
+  repairHoles(r);
+}
+
+function repairHoles(r) {
+  for (const hole of r.holes) {
+    if (!hole.busy) repairHole(r, hole);
+  }
+}
+
+async function repairHole(r, hole) {
+  const view = r.view;
+  hole.busy = true;
+  let failed = false;
+  try {
+    while (hole.next >= hole.from && view.epoch === hole.epoch) {
+      const limit = Math.min(HISTORY_MAX, hole.next - hole.from + 1);
+      const h = await ask({ type: 'history', room: r.name, before: hole.next + 1, limit });
+      if (rooms.get(r.name) !== r || view.epoch !== hole.epoch) break;
+      const got = (h.messages || []).filter((m) => Number(m.seq) >= hole.from && Number(m.seq) <= hole.next);
+      let added = 0;
+      for (const m of got) {
+        if (view.addMessage(m, { mine: m.from === myNick })) added++;
+      }
+      if (added && r.name !== active) {
+        r.unread += added;
+        renderTabs();
+      }
+      if (got.length < limit) break; // history no longer has the older ones
+      hole.next = Math.min(...got.map((m) => Number(m.seq))) - 1;
+    }
+  } catch (e) {
+    hole.busy = false;
+    if (e.code === 'disconnected') return; // asked again once the room is rejoined
+    if (e.code === 'timeout' || e.code === 'unavailable' || e.code === 'rate_limited') {
+      setTimeout(() => { if (rooms.get(r.name) === r && r.joined) repairHoles(r); }, REPAIR_RETRY_MS);
+      return;
+    }
+    failed = true;
+  }
+  r.holes = r.holes.filter((h) => h !== hole);
+  if (rooms.get(r.name) !== r) return;
+  let missing = failed || view.epoch !== hole.epoch;
+  for (let seq = hole.from; !missing && seq <= hole.to; seq++) missing = !view.has(seq);
+  if (missing) view.markGap(hole.from, GAP_TEXT, hole.epoch);
 }
 
 // --- server frames --------------------------------------------------------------------------------
@@ -210,15 +276,21 @@ conn.addEventListener('frame', (e) => {
   const f = e.detail;
   const r = f.room != null ? rooms.get(f.room) : null;
   switch (f.type) {
-    case 'message':
+    case 'message': {
       if (!r) return;
       r.typing.delete(f.from);
-      if (r.view.addMessage(f, { mine: f.from === myNick }) && r.name !== active) {
-        r.unread++;
-        renderTabs();
+      const seq = Number(f.seq);
+      const expected = Math.max(r.view.lastSeq, r.seqAtJoin) + 1; // before this message counts
+      if (r.view.addMessage(f, { mine: f.from === myNick })) {
+        noticeJump(r, seq, expected);
+        if (r.name !== active) {
+          r.unread++;
+          renderTabs();
+        }
       }
       if (r.name === active) renderTyping();
       break;
+    }
     case 'joined':
       if (!r) return;
       if (!r.members.includes(f.nick)) r.members.push(f.nick);
@@ -289,6 +361,8 @@ function addRoom(name) {
     loaded: false,
     unread: 0,
     lastTypingSent: 0,
+    seqAtJoin: 0,
+    holes: [],
   };
   rooms.set(name, r);
   ui.roomsBox.append(r.view.element);

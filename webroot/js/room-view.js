@@ -26,6 +26,11 @@ export class RoomView {
     return first ? Number(first.dataset.seq) : null;
   }
 
+  /** True when the message with this seq (of the current epoch) is shown. */
+  has(seq) {
+    return this.seqs.has(Number(seq));
+  }
+
   /** Adds a `message` frame in seq order; false (and nothing shown) when that seq is already here. */
   addMessage(m, { mine = false } = {}) {
     const seq = Number(m.seq);
@@ -76,15 +81,35 @@ export class RoomView {
 
   resolveAnchor(anchor, gapText) {
     if (gapText) {
-      const ts = Date.now();
-      const line = el('li', { class: 'line system gap', dataset: { kind: 'gap' } },
-        el('time', { class: 'time', datetime: new Date(ts).toISOString(), title: fullTime(ts) }, shortTime(ts)),
-        el('span', { class: 'text' }, gapText));
+      const line = this._gapLine(gapText);
       if (anchor.parentNode) anchor.replaceWith(line);
       else this._append(line);
     } else {
       anchor.remove();
     }
+  }
+
+  /**
+   * A gap marker where messages from seq `fromSeq` on are missing: before the first message of that
+   * epoch with seq >= fromSeq (at the end when there is none).
+   */
+  markGap(fromSeq, gapText, epoch = this.epoch) {
+    const line = this._gapLine(gapText);
+    for (const other of this.list.querySelectorAll(`.line.message[data-epoch="${epoch}"]`)) {
+      if (Number(other.dataset.seq) >= fromSeq) {
+        other.before(line);
+        return line;
+      }
+    }
+    this._append(line);
+    return line;
+  }
+
+  _gapLine(gapText) {
+    const ts = Date.now();
+    return el('li', { class: 'line system gap', dataset: { kind: 'gap' } },
+      el('time', { class: 'time', datetime: new Date(ts).toISOString(), title: fullTime(ts) }, shortTime(ts)),
+      el('span', { class: 'text' }, gapText));
   }
 
   /** The server's seqs for this room restarted (its history is gone): start a new epoch. */

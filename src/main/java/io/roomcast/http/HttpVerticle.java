@@ -71,6 +71,10 @@ public final class HttpVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         // Messages are reassembled (and bounded by maxFrameBytes) in WebSocketTransport, not by Vert.x.
         .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
+        // No permessage-deflate (browsers always offer it): it would compress every broadcast once per
+        // recipient instead of writing the shared bytes, and keep a zlib context per connection.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         .setIdleTimeout(idleSeconds);
     server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)

@@ -46,6 +46,11 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
     this.ws = ws;
     this.channel = channel;
     this.flusher = flusher;
+    if (channel != null && channel.pipeline().get("idle") != null) {
+      // The heartbeat sweep ends silent WebSockets; the HTTP idle handler would only add a promise
+      // and a listener to every frame written.
+      channel.pipeline().remove("idle");
+    }
     this.abort = abort;
     this.maxMessageBytes = maxMessageBytes;
   }

@@ -33,6 +33,9 @@ import java.util.TreeSet;
  * repair still unanswered when the connection drops is asked again on the next connection (the rejoin's
  * {@code since} only covers what came after the highest seq seen). Every gap it noticed, and whether
  * history filled it, is recorded ({@link Snapshot#repairs()}); a gap history cannot fill stays a gap.
+ * A gap is a protocol violation all the same unless a transport failure on that connection explains
+ * it (a SockJS poll that failed since the last message came): frames do not get lost on a live
+ * WebSocket, nor on a SockJS session whose polls all succeeded, unless the server failed to send them.
  *
  * <p>It records everything the test asserts on ({@link #snapshot()}): every message by seq, protocol
  * violations it noticed on the way (a seq shown twice with different content, a seq out of order, a
@@ -71,6 +74,11 @@ public final class RoomClient extends VerticleBase {
   private boolean publishing;
   private String nick;
   private int connectionCount;
+  /**
+   * The transport trouble (a failed SockJS poll) reported on the current connection since the last
+   * message arrived on it, or null: what explains frames lost on the way.
+   */
+  private String troubleSinceLastMessage;
   private int failedAttempts;
   private int joinAttempts;
   private String pendingJoinId;
@@ -115,6 +123,8 @@ public final class RoomClient extends VerticleBase {
     final long to;
     final int connection;
     final String holder;
+    /** The transport failure that explains the loss, or null (then the server skipped them). */
+    String lostWith;
     final String noticedAt = LocalTime.now().toString();
     final long noticedNanos = System.nanoTime();
     long next;
@@ -144,7 +154,8 @@ public final class RoomClient extends VerticleBase {
     @Override
     public String toString() {
       String what = range() + " (" + missing() + ") missing when seq " + (to + 1) + " arrived at " + noticedAt
-          + " on connection #" + connection + " held by " + holder;
+          + " on connection #" + connection + " held by " + holder
+          + (lostWith == null ? " (no transport failure before it)" : " (after: " + lostWith + ")");
       if (!done) {
         return what + ": repair pending after " + requests + " request(s)";
       }
@@ -335,6 +346,7 @@ public final class RoomClient extends VerticleBase {
         return;
       }
       number = ++connectionCount;
+      troubleSinceLastMessage = null;
       asked = number == 1 ? name : name + "-r" + (number - 1);
       connections.add(new Conn(number, asked));
       note("connecting #" + number + " as " + asked);
@@ -361,6 +373,9 @@ public final class RoomClient extends VerticleBase {
       public void onTrouble(String what) {
         synchronized (RoomClient.this) {
           troubles.add(LocalTime.now() + " connection #" + number + ": " + what);
+          if (number == connectionCount) {
+            troubleSinceLastMessage = LocalTime.now() + " " + what;
+          }
           note("trouble on connection #" + number + ": " + what);
         }
       }
@@ -713,13 +728,22 @@ public final class RoomClient extends VerticleBase {
     if (seq < maxSeq) {
       violation("seq " + seq + " arrived (connection #" + number + ") after seq " + maxSeq);
     }
+    String trouble = number == connectionCount ? troubleSinceLastMessage : null;
+    troubleSinceLastMessage = null;
     if (firstJoinSeq != null && seq > maxSeq + 1) {
       // Frames lost on the way (the connection is the same): fetch them with history.
       Gap g = new Gap(maxSeq + 1, seq - 1, number, conn(number).holder);
+      g.lostWith = trouble;
       gaps.add(g);
       owedRepairs.add(g);
       note("GAP " + g.range() + " (" + g.missing() + ") missing: seq " + seq + " arrived after " + maxSeq
-          + " on connection #" + number + "; repairing from history");
+          + " on connection #" + number + "; repairing from history" + (trouble == null ? "" : "; lost with " + trouble));
+      if (trouble == null) {
+        violation(g.range() + " (" + g.missing() + ") skipped on live connection #" + number + " (" + kind + ", held by "
+            + g.holder + "): seq " + seq + " came right after " + maxSeq + " with no transport failure in between, so"
+            + " the server never sent them to this connection (the client still asks history for them: see its gap"
+            + " list for whether history had them)");
+      }
     }
     messages.put(seq, f);
     maxSeq = Math.max(maxSeq, seq);
