@@ -217,11 +217,12 @@ public final class ClientSession {
   }
 
   /**
-   * A broadcast or targeted frame from the chat. A client that does not read is spared ephemeral
+   * A broadcast ({@code broadcast}: the same frame for every member of a room) or targeted frame
+   * from the chat. A client that does not read is spared ephemeral
    * frames once its queue is half full, and disconnected (4008) once a frame would overflow it; it
    * can reconnect and recover what it missed with {@code since}.
    */
-  void deliver(EncodedFrame frame, boolean ephemeral) {
+  void deliver(EncodedFrame frame, boolean ephemeral, boolean broadcast) {
     if (closing) {
       return;
     }
@@ -233,7 +234,11 @@ public final class ClientSession {
       closeFor("slow_consumer", 4008, "slow consumer");
       return;
     }
-    transport.send(frame);
+    if (broadcast) {
+      transport.broadcast(frame);
+    } else {
+      transport.send(frame);
+    }
   }
 
   Transport transport() {

@@ -69,7 +69,7 @@ public final class Gateway {
     targeted = vertx.eventBus().consumer(Addresses.gateway(id), msg -> {
       ClientSession s = sessions.get(msg.body().session());
       if (s != null) {
-        s.deliver(msg.body().frame(), false);
+        s.deliver(msg.body().frame(), false, false);
       }
     });
     leader = vertx.eventBus().consumer(Addresses.LEADER, msg -> catchUp());
@@ -181,7 +181,7 @@ public final class Gateway {
     for (ClientSession s : members) {
       if ((exclude == null || !exclude.equals(s.id))
           && !(belowAJoin && d.seq() <= s.joinedAt.getOrDefault(d.room(), 0L))) {
-        s.deliver(d.frame(), d.ephemeral());
+        s.deliver(d.frame(), d.ephemeral(), true);
       }
     }
   }

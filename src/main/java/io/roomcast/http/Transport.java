@@ -10,6 +10,14 @@ public interface Transport {
   /** Writes one text frame; the bytes are shared with other recipients and must not be modified. */
   void send(EncodedFrame frame);
 
+  /**
+   * Writes one frame of a room broadcast: the same frame goes to every member, so a transport may
+   * write a form of it encoded once for all.
+   */
+  default void broadcast(EncodedFrame frame) {
+    send(frame);
+  }
+
   /** Bytes written but not yet handed to the network (the client is not reading fast enough). */
   long queuedBytes();
 

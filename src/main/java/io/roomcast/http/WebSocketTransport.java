@@ -3,6 +3,7 @@ package io.roomcast.http;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.roomcast.protocol.EncodedFrame;
@@ -121,6 +122,29 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
       return;
     }
     channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.bytes())), channel.voidPromise());
+    unflushed += frame.size();
+    if (!flushPending) {
+      flushPending = true;
+      flusher.written(this, channel.eventLoop());
+    }
+  }
+
+  /**
+   * Writes the broadcast's WebSocket frame, encoded once for every recipient, straight to the head
+   * of the pipeline: the frame is complete, so no encoder or other handler has anything to add. Writes
+   * from the tail (replies, pings, the close frame) pass the handlers at once, so order is kept.
+   */
+  @Override
+  public void broadcast(EncodedFrame frame) {
+    if (closeStarted || ws.isClosed() || channel == null) {
+      send(frame);
+      return;
+    }
+    ChannelHandlerContext first = channel.pipeline().firstContext();
+    if (first == null) {
+      return; // the channel is closing
+    }
+    first.write(frame.webSocketFrame(), channel.voidPromise());
     unflushed += frame.size();
     if (!flushPending) {
       flushPending = true;
