@@ -47,7 +47,10 @@ public final class ChatLink {
         promise.complete(ar.result().body());
         return;
       }
-      boolean again = deadline - System.currentTimeMillis() > RETRY_MS && (idempotent || unanswered(ar.cause()));
+      // A refusal is an answer: never sent again.
+      boolean refused = ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.RECIPIENT_FAILURE;
+      boolean again = !refused && deadline - System.currentTimeMillis() > RETRY_MS
+          && (idempotent || unanswered(ar.cause()));
       if (again) {
         vertx.setTimer(RETRY_MS, t -> attempt(address, body, idempotent, deadline, promise));
       } else {

@@ -14,9 +14,9 @@ import io.roomcast.protocol.Frames;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The protocol driver of one connection, shared by every transport: parses and validates frames,
@@ -29,10 +29,12 @@ public final class ClientSession {
   private final Transport transport;
   private final Gateway gateway;
   private final FrameParser parser;
-  /** The rooms this session is in, as the chat acknowledged: the session → rooms half of the local index. */
-  final Set<String> rooms = new HashSet<>();
-  /** Per room, the room's seq when this session joined: its join's replay covered everything up to it. */
-  final java.util.Map<String, Long> joinedAt = new java.util.HashMap<>();
+  /**
+   * The rooms this session is in, as the chat acknowledged (the session → rooms half of the local
+   * index), each with the room's seq when the session joined: its join's replay covered everything
+   * up to it.
+   */
+  final Map<String, Long> rooms = new HashMap<>();
   private final ArrayDeque<Slot> pending = new ArrayDeque<>();
   private final RoomcastConfig.Limits limits;
   private double tokens;
@@ -254,11 +256,9 @@ public final class ClientSession {
     // that the next broadcast of the room reaches this socket.
     if (!closed) {
       if (frame instanceof ClientFrame.Join j) {
-        rooms.add(j.room());
         gateway.joined(this, j.room(), r.ack().getLong("seq", 0L));
       } else if (frame instanceof ClientFrame.Leave l) {
         rooms.remove(l.room());
-        joinedAt.remove(l.room());
         gateway.left(this, l.room());
       }
     }

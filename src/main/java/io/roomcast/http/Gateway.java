@@ -136,7 +136,7 @@ public final class Gateway {
     // Not raised for a room already in the index: its other members may not have had what the
     // joiner's replay held (a new chat leader's catch-up brings it to them).
     members.add(s);
-    s.joinedAt.put(room, seq);
+    s.rooms.put(room, seq);
     joinFloors.merge(room, seq, Math::max);
   }
 
@@ -153,7 +153,7 @@ public final class Gateway {
     if (sessions.remove(s.id) != null) {
       node.guard().release(s.clientIp);
     }
-    for (String room : s.rooms) {
+    for (String room : s.rooms.keySet()) {
       left(s, room);
     }
     s.rooms.clear();
@@ -180,7 +180,7 @@ public final class Gateway {
     boolean belowAJoin = d.seq() > 0 && d.seq() <= joinFloors.getOrDefault(d.room(), 0L);
     for (ClientSession s : members) {
       if ((exclude == null || !exclude.equals(s.id))
-          && !(belowAJoin && d.seq() <= s.joinedAt.getOrDefault(d.room(), 0L))) {
+          && !(belowAJoin && d.seq() <= s.rooms.getOrDefault(d.room(), 0L))) {
         s.deliver(d.frame(), d.ephemeral(), true);
       }
     }
