@@ -41,15 +41,7 @@ final class ProcStats {
 
   /** Sum of {@link #cpuMicros} over the given pids (-1 if any is unreadable or the list is empty). */
   static long cpuMicros(List<Long> pids) {
-    long sum = 0;
-    for (long p : pids) {
-      long c = cpuMicros(p);
-      if (c < 0) {
-        return -1;
-      }
-      sum += c;
-    }
-    return pids.isEmpty() ? -1 : sum;
+    return sum(pids, ProcStats::cpuMicros);
   }
 
   /** VmRSS of {@code pid} in KiB, or -1. */
@@ -68,13 +60,17 @@ final class ProcStats {
 
   /** Sum of {@link #rssKb} over the pids (-1 if any is unreadable or the list is empty). */
   static long rssKb(List<Long> pids) {
+    return sum(pids, ProcStats::rssKb);
+  }
+
+  private static long sum(List<Long> pids, java.util.function.LongUnaryOperator read) {
     long sum = 0;
     for (long p : pids) {
-      long r = rssKb(p);
-      if (r < 0) {
+      long v = read.applyAsLong(p);
+      if (v < 0) {
         return -1;
       }
-      sum += r;
+      sum += v;
     }
     return pids.isEmpty() ? -1 : sum;
   }

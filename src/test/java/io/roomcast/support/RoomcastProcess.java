@@ -89,6 +89,11 @@ public final class RoomcastProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    stop(process);
+  }
+
+  /** Stops a process if it still runs: SIGTERM, then SIGKILL after 5 s. */
+  public static void stop(Process process) throws InterruptedException {
     if (process.isAlive()) {
       process.destroy();
       if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -134,13 +134,7 @@ public final class NodeProcess implements AutoCloseable {
   /** Stops the process if it still runs: SIGTERM, then SIGKILL after 5 s. */
   @Override
   public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-    }
+    io.roomcast.support.RoomcastProcess.stop(process);
   }
 
   /** The last {@code lines} lines of the log. */
