@@ -32,6 +32,10 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   /** Bytes written this turn and not flushed yet: waiting for the flush, not for the client. */
   private long unflushed;
   private boolean flushPending;
+  /** Frames written through Vert.x and not yet on the wire. */
+  private int throughVertx;
+  /** Set once the first frames written through Vert.x are on the wire: the upgrade is complete. */
+  private boolean upgraded;
   /** Drops the TCP connection at once, queued writes and all. */
   private final Runnable abort;
   private final int maxMessageBytes;
@@ -108,20 +112,37 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   }
 
   /**
-   * Writes the shared bytes as a text frame. Vert.x's API builds text frames only from a String (one
-   * UTF-8 encoding per recipient) and flushes every frame (one system call per frame); this writes a
-   * frame wrapping the shared bytes to the channel and leaves the flush to the {@link Flusher}.
+   * Writes one frame for this client alone (welcome, ack, error, direct message). Vert.x completes the
+   * upgrade asynchronously, so the first frames go through Vert.x, which orders them after its own
+   * handshake writes; once they are written the pipeline is a WebSocket one and frames go straight
+   * to the channel, flushed by the {@link Flusher}. The frame wraps the shared bytes either way.
    */
   @Override
   public void send(EncodedFrame frame) {
     if (closeStarted || ws.isClosed()) {
       return;
     }
-    if (channel == null) {
-      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true));
+    if (!upgraded || !direct()) {
+      throughVertx++;
+      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true))
+          .onComplete(ar -> {
+            throughVertx--;
+            if (throughVertx == 0 && ar.succeeded()) {
+              upgraded = true;
+            }
+          });
       return;
     }
     channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.bytes())), channel.voidPromise());
+    written(frame);
+  }
+
+  /** True when frames may be written to the channel here: it exists and this is its event loop. */
+  private boolean direct() {
+    return channel != null && channel.eventLoop().inEventLoop();
+  }
+
+  private void written(EncodedFrame frame) {
     unflushed += frame.size();
     if (!flushPending) {
       flushPending = true;
@@ -136,7 +157,10 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
    */
   @Override
   public void broadcast(EncodedFrame frame) {
-    if (closeStarted || ws.isClosed() || channel == null) {
+    // The flusher belongs to the gateway's event loop: a socket served by another thread (never
+    // seen; Vert.x serves a connection on the loop of the verticle that accepted it) takes the
+    // thread-safe path, and so do the first frames (see send).
+    if (closeStarted || ws.isClosed() || !upgraded || !direct()) {
       send(frame);
       return;
     }
@@ -145,11 +169,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
       return; // the channel is closing
     }
     first.write(frame.webSocketFrame(), channel.voidPromise());
-    unflushed += frame.size();
-    if (!flushPending) {
-      flushPending = true;
-      flusher.written(this, channel.eventLoop());
-    }
+    written(frame);
   }
 
   @Override
