@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.roomcast.protocol.EncodedFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -32,10 +31,6 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   /** Bytes written this turn and not flushed yet: waiting for the flush, not for the client. */
   private long unflushed;
   private boolean flushPending;
-  /** Frames written through Vert.x and not yet on the wire. */
-  private int throughVertx;
-  /** Set once the first frames written through Vert.x are on the wire: the upgrade is complete. */
-  private boolean upgraded;
   /** Drops the TCP connection at once, queued writes and all. */
   private final Runnable abort;
   private final int maxMessageBytes;
@@ -112,29 +107,16 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   }
 
   /**
-   * Writes one frame for this client alone (welcome, ack, error, direct message). Vert.x completes the
-   * upgrade asynchronously, so the first frames go through Vert.x, which orders them after its own
-   * handshake writes; once they are written the pipeline is a WebSocket one and frames go straight
-   * to the channel, flushed by the {@link Flusher}. The frame wraps the shared bytes either way.
+   * Writes one frame for this client alone (welcome, ack, error, direct message) through Vert.x,
+   * which flushes it at once. Replies written straight to the channel were lost now and then (a
+   * welcome, a reply right after it); through Vert.x they never were. The frame wraps the shared
+   * bytes: Vert.x's API would build a text frame only from a String.
    */
   @Override
   public void send(EncodedFrame frame) {
-    if (closeStarted || ws.isClosed()) {
-      return;
+    if (!closeStarted && !ws.isClosed()) {
+      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true));
     }
-    if (!upgraded || !direct()) {
-      throughVertx++;
-      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true))
-          .onComplete(ar -> {
-            throughVertx--;
-            if (throughVertx == 0 && ar.succeeded()) {
-              upgraded = true;
-            }
-          });
-      return;
-    }
-    channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.bytes())), channel.voidPromise());
-    written(frame);
   }
 
   /** True when frames may be written to the channel here: it exists and this is its event loop. */
@@ -159,8 +141,8 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   public void broadcast(EncodedFrame frame) {
     // The flusher belongs to the gateway's event loop: a socket served by another thread (never
     // seen; Vert.x serves a connection on the loop of the verticle that accepted it) takes the
-    // thread-safe path, and so do the first frames (see send).
-    if (closeStarted || ws.isClosed() || !upgraded || !direct()) {
+    // thread-safe path.
+    if (closeStarted || ws.isClosed() || !direct()) {
       send(frame);
       return;
     }
