@@ -38,10 +38,6 @@ final class Room {
     this.seq = seq;
   }
 
-  int historySize() {
-    return historySize;
-  }
-
   long seq() {
     return seq;
   }
