@@ -42,7 +42,11 @@ public final class Bench {
         --publishers N       publishers per room (fanout-big 10, fanout-many every member)
         --connections N      connections scenario: how many (default 1000)
         --warmup S           seconds at the rate before measuring, not counted (default 2); for
-                             connections, > 0 first opens and closes min(N, 1000) connections unmeasured
+                             connections: seconds of opening and closing rounds of min(N, 2000)
+                             connections, unmeasured (at least one round when > 0)
+        --prime S:RATE       fan-out: before the first step, S seconds at RATE messages/s, unmeasured.
+                             A JVM server compiles its message path only after thousands of messages,
+                             so at a moderate rate a short window also measures its JIT compiler
         --duration S         measured window in seconds (default 10)
         --drain S            after the window, wait until every expected copy arrived, at most S (default 5)
         --size N             message text length in characters (default 24; starts with the send timestamp)

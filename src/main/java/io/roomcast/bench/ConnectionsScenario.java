@@ -14,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class ConnectionsScenario {
   /** Connections opened and closed first, unmeasured, so neither JVM measures its JIT compiler. */
-  private static final int WARMUP_CONNECTIONS = 1000;
+  private static final int WARMUP_CONNECTIONS = 2000;
+  private static final int MAX_WARMUP_ROUNDS = 100;
 
   private final BenchOptions o;
   private final Report report;
@@ -29,15 +30,7 @@ final class ConnectionsScenario {
   void run() {
     String runId = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     if (o.warmupMs > 0) {
-      int n = Math.min(o.connections, WARMUP_CONNECTIONS);
-      err.printf(Locale.ROOT, "bench: connections: warm-up, opening and closing %d connections%n", n);
-      try (Fleet warm = new Fleet(o, err)) {
-        for (int i = 0; i < n; i++) {
-          warm.add(i / o.members, "bench-" + runId + "-w" + i / o.members, false);
-        }
-        warm.connectAll(o.concurrency, o.connectTimeoutMs);
-      }
-      FanoutScenario.sleep(500); // let the server see the closes before the "before" GC
+      warmUp(runId);
     }
     try (Fleet fleet = new Fleet(o, err)) {
       for (int i = 0; i < o.connections; i++) {
@@ -78,6 +71,28 @@ final class ConnectionsScenario {
       err.printf(Locale.ROOT, "bench: closed %d connections in %.2f s%n", o.connections,
           (System.nanoTime() - c0) / 1e9);
     }
+  }
+
+  /**
+   * Opens and closes rounds of connections until the warm-up time is spent (at least one round, at
+   * most {@link #MAX_WARMUP_ROUNDS}). Both JVMs compile the connect path only after thousands of
+   * connections; a short run would otherwise measure their compilers along with the connects.
+   */
+  private void warmUp(String runId) {
+    int n = Math.min(o.connections, WARMUP_CONNECTIONS);
+    long end = System.nanoTime() + o.warmupMs * 1_000_000;
+    int rounds = 0;
+    do {
+      try (Fleet warm = new Fleet(o, err)) {
+        for (int i = 0; i < n; i++) {
+          warm.add(i / o.members, "bench-" + runId + "-w" + rounds + "-" + i / o.members, false);
+        }
+        warm.connectAll(o.concurrency, o.connectTimeoutMs);
+      }
+      rounds++;
+    } while (System.nanoTime() < end && rounds < MAX_WARMUP_ROUNDS);
+    err.printf(Locale.ROOT, "bench: connections: warm-up opened and closed %d x %d connections%n", rounds, n);
+    FanoutScenario.sleep(500); // let the server see the closes before the "before" GC
   }
 
   private String gcAll() {

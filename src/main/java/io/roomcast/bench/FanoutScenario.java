@@ -52,6 +52,9 @@ final class FanoutScenario {
           rates.add(r);
         }
       }
+      if (o.prime != null) {
+        prime(fleet, echo);
+      }
       StepResult best = null;
       int fails = 0;
       for (int k = 0; k < rates.size(); k++) {
@@ -98,15 +101,32 @@ final class FanoutScenario {
     return echo;
   }
 
+  /**
+   * Runs the scenario unmeasured before the first step. A JVM compiles a message's path only after
+   * thousands of messages, and at a moderate rate that takes minutes: without priming, a short window
+   * measures the compiler's work along with the server's (both share the server's core).
+   */
+  private void prime(Fleet fleet, boolean echo) {
+    err.printf(Locale.ROOT, "bench: priming for %.1f s at %.0f messages/s (not measured)%n", o.prime[0], o.prime[1]);
+    long ms = Math.round(o.prime[0] * 1000);
+    StepResult r = step(fleet, 0, o.prime[1], echo, Math.max(0, ms - 1000), Math.min(ms, 1000));
+    err.printf(Locale.ROOT, "bench: primed: %d of %d copies delivered%s%n", r.delivered(), r.expected(),
+        r.ok() ? "" : " (the priming rate overloads the server: choose a lower one)");
+  }
+
   private StepResult step(Fleet fleet, int step, double rate, boolean echo) {
+    return step(fleet, step, rate, echo, o.warmupMs, o.durationMs);
+  }
+
+  private StepResult step(Fleet fleet, int step, double rate, boolean echo, long warmupMs, long durationMs) {
     int totalPublishers = o.rooms * o.publishers;
     // Collect the setup's (or the previous step's) garbage now: a young collection that has to promote
     // it would otherwise pause every connection of the bench inside the measured window.
     System.gc();
     long lostBefore = fleet.counters().lost();
     long start = System.nanoTime() + 20_000_000; // time for every shard to receive its plan
-    long mStart = start + o.warmupMs * 1_000_000;
-    long mEnd = mStart + o.durationMs * 1_000_000;
+    long mStart = start + warmupMs * 1_000_000;
+    long mEnd = mStart + durationMs * 1_000_000;
     fleet.onShards(s -> s.startStep(start, mStart, mEnd, rate * s.publishers.size() / totalPublishers, o.rooms));
     sleepUntil(mStart);
     long srv0 = ProcStats.cpuMicros(o.pids);
@@ -137,7 +157,7 @@ final class FanoutScenario {
       extraClients += r[1];
     }
     // Rates use the nominal window: it is exactly the span that classifies sends as measured.
-    double window = o.durationMs / 1000.0;
+    double window = durationMs / 1000.0;
     return new StepResult(o.name(), step, rate, o.rooms, o.members, o.publishers, echo, window, c.acked(),
         c.sendErrors(), c.skipped(), Math.max(0, c.pending()), c.lost() - lostBefore,
         c.acked() * copiesPerSend, c.copies(), shortClients, extraClients, c.gaps(), c.dups(), latency, drainMs,

@@ -23,12 +23,7 @@ final class Channels {
    * Drops the TCP socket at once. The close is started at the head of the pipeline so that Vert.x's
    * own handler does not turn it back into a graceful close (which would queue behind unread data).
    */
-  static void abort(HttpConnection connection) {
-    Channel channel = of(connection);
-    if (channel == null) {
-      connection.close();
-      return;
-    }
+  static void abort(Channel channel) {
     ChannelHandlerContext first = channel.pipeline().firstContext();
     if (first != null) {
       first.close();

@@ -1,5 +1,6 @@
 package io.roomcast.http;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Future;
@@ -179,11 +180,11 @@ public final class HttpVerticle extends VerticleBase {
       return;
     }
     String nick = ctx.request().getParam("nick");
-    HttpConnection connection = ctx.request().connection();
+    Channel channel = Channels.of(ctx.request().connection());
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
-          WebSocketTransport transport = new WebSocketTransport(vertx, ws, Channels.of(connection),
-              gateway.flusher(), config.limits().maxFrameBytes(), () -> Channels.abort(connection));
+          WebSocketTransport transport = new WebSocketTransport(vertx, ws, channel, gateway.flusher(),
+              config.limits().maxFrameBytes());
           transport.bind(gateway.open(transport, nick, ip));
         })
         .onFailure(e -> {

@@ -1,10 +1,13 @@
 package io.roomcast.http;
 
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.unix.UnixChannel;
+import java.io.IOException;
 import io.roomcast.protocol.EncodedFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -28,11 +31,16 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   /** The socket's channel: broadcasts are written to it directly and flushed by the {@link Flusher}. */
   private final Channel channel;
   private final Flusher flusher;
-  /** Bytes written this turn and not flushed yet: waiting for the flush, not for the client. */
+  /** Bytes written to the channel this turn and not flushed yet: waiting for the flush, not for the client. */
   private long unflushed;
   private boolean flushPending;
-  /** Drops the TCP connection at once, queued writes and all. */
-  private final Runnable abort;
+  /**
+   * This turn's first broadcast, not written anywhere yet. If it stays the only frame of the turn it
+   * goes to the socket in one system call at the flush, past Netty's outbound path (which costs
+   * about as much again as the system call itself); a second frame, or any other write, first puts
+   * it in the channel so that order is kept.
+   */
+  private EncodedFrame deferred;
   private final int maxMessageBytes;
   private boolean closeStarted;
   private long forceCloseTimer = -1;
@@ -40,8 +48,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   private Buffer message;
   private boolean messageIsText;
 
-  WebSocketTransport(Vertx vertx, ServerWebSocket ws, Channel channel, Flusher flusher, int maxMessageBytes,
-      Runnable abort) {
+  WebSocketTransport(Vertx vertx, ServerWebSocket ws, Channel channel, Flusher flusher, int maxMessageBytes) {
     this.vertx = vertx;
     this.ws = ws;
     this.channel = channel;
@@ -51,7 +58,6 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
       // and a listener to every frame written.
       channel.pipeline().remove("idle");
     }
-    this.abort = abort;
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -115,6 +121,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   @Override
   public void send(EncodedFrame frame) {
     if (!closeStarted && !ws.isClosed()) {
+      undefer();
       ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true));
     }
   }
@@ -124,18 +131,10 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
     return channel != null && channel.eventLoop().inEventLoop();
   }
 
-  private void written(EncodedFrame frame) {
-    unflushed += frame.size();
-    if (!flushPending) {
-      flushPending = true;
-      flusher.written(this, channel.eventLoop());
-    }
-  }
-
   /**
-   * Writes the broadcast's WebSocket frame, encoded once for every recipient, straight to the head
-   * of the pipeline: the frame is complete, so no encoder or other handler has anything to add. Writes
-   * from the tail (replies, pings, the close frame) pass the handlers at once, so order is kept.
+   * Writes the broadcast's WebSocket frame, encoded once for every recipient. The turn's first frame
+   * for this socket waits for the flush (see {@link #deferred}); later ones go straight to the head of
+   * the pipeline: the frame is complete, so no encoder or other handler has anything to add.
    */
   @Override
   public void broadcast(EncodedFrame frame) {
@@ -146,19 +145,72 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
       send(frame);
       return;
     }
-    ChannelHandlerContext first = channel.pipeline().firstContext();
-    if (first == null) {
-      return; // the channel is closing
+    if (!flushPending) {
+      deferred = frame;
+      flushPending = true;
+      flusher.written(this, channel.eventLoop());
+      return;
     }
-    first.write(frame.webSocketFrame(), channel.voidPromise());
-    written(frame);
+    undefer();
+    writeToHead(frame.webSocketFrame());
+  }
+
+  /** Puts the deferred broadcast in the channel, ahead of whatever is written next. */
+  private void undefer() {
+    EncodedFrame frame = deferred;
+    if (frame != null && direct()) {
+      deferred = null;
+      writeToHead(frame.webSocketFrame());
+    }
+  }
+
+  /**
+   * Writes a complete WebSocket frame at the head of the pipeline: no encoder or other handler has
+   * anything to add. Writes from the tail (replies, pings, the close frame) pass the handlers at
+   * once, so order is kept.
+   */
+  private void writeToHead(ByteBuf frame) {
+    ChannelHandlerContext first = channel.pipeline().firstContext();
+    if (first != null) { // else the channel is closing
+      first.write(frame, channel.voidPromise());
+      unflushed += frame.readableBytes();
+    }
   }
 
   @Override
   public void flush() {
     flushPending = false;
+    EncodedFrame frame = deferred;
+    deferred = null;
+    if (frame != null) {
+      ByteBuf bytes = frame.webSocketFrame();
+      if (writeToSocket(bytes)) {
+        return; // nothing else was written this turn: any other write would have put the frame in the channel
+      }
+      writeToHead(bytes); // what is left of it
+    }
     unflushed = 0;
     channel.flush();
+  }
+
+  /**
+   * Writes the frame with one system call when nothing is queued ahead of it. True when all of it
+   * went; otherwise {@code frame}'s reader index is past what went, and the rest must be queued.
+   * An error is left for Netty's own write of the rest to meet and handle as it always does.
+   */
+  private boolean writeToSocket(ByteBuf frame) {
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    if (!(channel instanceof UnixChannel unix) || !channel.isActive() || out == null
+        || out.totalPendingWriteBytes() != 0 || !frame.hasMemoryAddress()) {
+      return false;
+    }
+    try {
+      int n = unix.fd().writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
+      frame.skipBytes(n);
+      return !frame.isReadable();
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
@@ -178,6 +230,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   @Override
   public void ping() {
     if (!ws.isClosed()) {
+      undefer();
       ws.writePing(EMPTY);
     }
   }
@@ -186,8 +239,18 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   public void close(int code, String reason) {
     if (!ws.isClosed() && !closeStarted) {
       closeStarted = true;
+      undefer();
       ws.close((short) code, reason);
-      forceCloseTimer = vertx.setTimer(FORCE_CLOSE_AFTER_MS, t -> abort.run()); // the close handler follows
+      forceCloseTimer = vertx.setTimer(FORCE_CLOSE_AFTER_MS, t -> abort()); // the close handler follows
+    }
+  }
+
+  /** Drops the TCP connection at once, queued writes and all. */
+  private void abort() {
+    if (channel != null) {
+      Channels.abort(channel);
+    } else {
+      ws.close();
     }
   }
 

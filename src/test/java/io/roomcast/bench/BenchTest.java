@@ -95,6 +95,21 @@ class BenchTest {
   }
 
   @Test
+  void primingRunsUnmeasuredBeforeTheFirstStep() {
+    Run r = run("fanout-many", "--url", url(port), "--rooms", "3", "--members", "3", "--rate", "30",
+        "--prime", "1.5:60", "--warmup", "0.2", "--duration", "0.5", "--json");
+    assertEquals(0, r.exit, r::all);
+    assertTrue(r.err.contains("bench: priming for 1.5 s at 60 messages/s"), r::all);
+    assertTrue(r.err.lines().anyMatch(l -> l.matches("bench: primed: (\\d+) of \\1 copies delivered")), r::all);
+    List<JsonObject> steps = r.json("step");
+    assertEquals(1, steps.size(), "priming is not reported as a step: " + r.all());
+    JsonObject step = steps.get(0);
+    assertEquals(1, step.getInteger("step"));
+    assertEquals(30.0, step.getDouble("targetRate"));
+    assertComplete(step, 3);
+  }
+
+  @Test
   void aServerWithoutEchoOrWelcomeIsCountedWithoutTheSender() {
     Run r = run("fanout-many", "--url", url(noEchoPort), "--rooms", "2", "--members", "3", "--rate", "30",
         "--warmup", "0.2", "--duration", "0.5", "--json");
@@ -128,6 +143,7 @@ class BenchTest {
         {"fanout-big", "--url", "http://x/"}, {"cluster", "--url", url(port)}, {"fanout-big", "--bogus", "1"},
         {"fanout-many", "--sweep", "1:2"}, {"fanout-big", "--rate", "5", "--sweep", "1:1:2"},
         {"connections", "--rate", "5"}, {"fanout-big", "--publishers", "5", "--members", "2"},
+        {"fanout-big", "--prime", "10"}, {"fanout-big", "--prime", "0:5"}, {"connections", "--prime", "1:5"},
         {"fanout-big", "--pid", "999999999"}, {"fanout-big", "--duration"}};
     for (String[] args : bad) {
       Run r = run(args);
@@ -154,7 +170,7 @@ class BenchTest {
   void helpNamesTheServerSettings() {
     Run r = run("--help");
     assertEquals(0, r.exit);
-    for (String s : List.of("fanout-big", "fanout-many", "connections", "cluster", "--sweep", "--json",
+    for (String s : List.of("fanout-big", "fanout-many", "connections", "cluster", "--sweep", "--prime", "--json",
         "ROOMCAST_LIMITS_RATE_PER_SECOND", "ROOMCAST_LIMITS_MAX_CONNECTIONS_PER_IP", "ulimit -n")) {
       assertTrue(r.out.contains(s), s);
     }
