@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import io.roomcast.protocol.EncodedFrame;
 import io.vertx.core.Vertx;
@@ -31,6 +32,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   /** The socket's channel: broadcasts are written to it directly and flushed by the {@link Flusher}. */
   private final Channel channel;
   private final Flusher flusher;
+  private final boolean rawFrames;
   /** Bytes written to the channel this turn and not flushed yet: waiting for the flush, not for the client. */
   private long unflushed;
   private boolean flushPending;
@@ -53,6 +55,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
     this.ws = ws;
     this.channel = channel;
     this.flusher = flusher;
+    this.rawFrames = channel != null && channel.pipeline().get(SslHandler.class) == null;
     if (channel != null && channel.pipeline().get("idle") != null) {
       // The heartbeat sweep ends silent WebSockets; the HTTP idle handler would only add a promise
       // and a listener to every frame written.
@@ -126,9 +129,13 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
     }
   }
 
-  /** True when frames may be written to the channel here: it exists and this is its event loop. */
+  /**
+   * True when raw frames may be written to the channel here: it exists, this is its event loop, and
+   * no TLS handler sits in the pipeline (raw bytes written below it would leave unencrypted; Roomcast
+   * serves plain HTTP and leaves TLS to the load balancer, but a pipeline with TLS stays correct).
+   */
   private boolean direct() {
-    return channel != null && channel.eventLoop().inEventLoop();
+    return rawFrames && channel.eventLoop().inEventLoop();
   }
 
   /**
