@@ -22,8 +22,9 @@ final class BenchOptions {
   double rate = -1;
   /** Sweep start, step, max (messages/s offered), or null without {@code --sweep}. */
   double[] sweep;
-  /** Priming before the first step: seconds and messages/s, or null without {@code --prime}. */
-  double[] prime;
+  /** Priming before the first step (0 without {@code --prime}): how long, and at what messages/s. */
+  long primeMs;
+  double primeRate;
   int maxFails = 1;
   int rooms = -1;
   int members = -1;
@@ -94,7 +95,7 @@ final class BenchOptions {
         case "--pid" -> o.pids.add(pid(v));
         case "--rate" -> o.rate = positive(a, v);
         case "--sweep" -> o.sweep = sweep(v);
-        case "--prime" -> o.prime = prime(v);
+        case "--prime" -> o.prime(v);
         case "--max-fails" -> o.maxFails = count(a, v, 1);
         case "--rooms" -> o.rooms = count(a, v, 1);
         case "--members" -> o.members = count(a, v, 1);
@@ -136,7 +137,7 @@ final class BenchOptions {
     }
     boolean big = scenario == Scenario.FANOUT_BIG || (scenario == Scenario.CLUSTER && bigShape);
     if (scenario == Scenario.CONNECTIONS) {
-      if (rate > 0 || sweep != null || prime != null) {
+      if (rate > 0 || sweep != null || primeMs > 0) {
         throw BenchException.usage("connections sends no messages: --rate, --sweep and --prime do not apply");
       }
       members = members < 0 ? 10 : members;
@@ -191,12 +192,13 @@ final class BenchOptions {
     return s;
   }
 
-  private static double[] prime(String v) {
+  private void prime(String v) {
     String[] p = v.split(":");
     if (p.length != 2) {
       throw BenchException.usage("--prime needs SECONDS:RATE (messages/s), not '" + v + "'");
     }
-    return new double[] {millis("--prime", p[0], false) / 1000.0, positive("--prime", p[1])};
+    primeMs = millis("--prime", p[0], false);
+    primeRate = positive("--prime", p[1]);
   }
 
   private static double positive(String name, String v) {

@@ -52,7 +52,7 @@ final class FanoutScenario {
           rates.add(r);
         }
       }
-      if (o.prime != null) {
+      if (o.primeMs > 0) {
         prime(fleet, echo);
       }
       StepResult best = null;
@@ -107,9 +107,9 @@ final class FanoutScenario {
    * measures the compiler's work along with the server's (both share the server's core).
    */
   private void prime(Fleet fleet, boolean echo) {
-    err.printf(Locale.ROOT, "bench: priming for %.1f s at %.0f messages/s (not measured)%n", o.prime[0], o.prime[1]);
-    long ms = Math.round(o.prime[0] * 1000);
-    StepResult r = step(fleet, 0, o.prime[1], echo, Math.max(0, ms - 1000), Math.min(ms, 1000));
+    err.printf(Locale.ROOT, "bench: priming for %.1f s at %.0f messages/s (not measured)%n", o.primeMs / 1000.0,
+        o.primeRate);
+    StepResult r = step(fleet, 0, o.primeRate, echo, Math.max(0, o.primeMs - 1000), Math.min(o.primeMs, 1000));
     err.printf(Locale.ROOT, "bench: primed: %d of %d copies delivered%s%n", r.delivered(), r.expected(),
         r.ok() ? "" : " (the priming rate overloads the server: choose a lower one)");
   }

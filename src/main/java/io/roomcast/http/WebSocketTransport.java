@@ -117,9 +117,8 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
 
   /**
    * Writes one frame for this client alone (welcome, ack, error, direct message) through Vert.x,
-   * which flushes it at once. Replies written straight to the channel were lost now and then (a
-   * welcome, a reply right after it); through Vert.x they never were. The frame wraps the shared
-   * bytes: Vert.x's API would build a text frame only from a String.
+   * which flushes it at once, behind this turn's deferred broadcast if there is one. The frame wraps
+   * the shared bytes: Vert.x's API would build a text frame only from a String.
    */
   @Override
   public void send(EncodedFrame frame) {
@@ -140,8 +139,8 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
 
   /**
    * Writes the broadcast's WebSocket frame, encoded once for every recipient. The turn's first frame
-   * for this socket waits for the flush (see {@link #deferred}); later ones go straight to the head of
-   * the pipeline: the frame is complete, so no encoder or other handler has anything to add.
+   * for this socket waits for the flush (see {@link #deferred}); later ones go to the head of the
+   * pipeline ({@link #writeToHead}).
    */
   @Override
   public void broadcast(EncodedFrame frame) {
