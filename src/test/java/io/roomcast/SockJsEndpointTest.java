@@ -11,13 +11,13 @@ import io.roomcast.support.SockJsClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -272,28 +272,24 @@ class SockJsEndpointTest extends RoomcastTestBase {
   private Future<List<String>> webSocketMessages(String uri, int count, int sendAfter, String send) {
     Promise<List<String>> done = Promise.promise();
     List<String> got = new ArrayList<>();
-    wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port()).setURI(uri)).onComplete(ar -> {
-      if (ar.failed()) {
-        done.fail(ar.cause());
-        return;
+    // Handlers before the connect, or the first message may be dropped (see support.WsClient).
+    ClientWebSocket ws = wsClient.webSocket();
+    ws.frameHandler(frame -> {
+      if (!frame.isText() && !frame.isBinary()) {
+        return; // the messages here are small enough for one frame each
       }
-      WebSocket ws = ar.result();
-      ws.frameHandler(frame -> {
-        if (!frame.isText() && !frame.isBinary()) {
-          return; // the messages here are small enough for one frame each
+      synchronized (got) {
+        got.add((frame.isBinary() ? "binary:" : "") + frame.textData());
+        if (got.size() == sendAfter) {
+          ws.writeTextMessage(send);
         }
-        synchronized (got) {
-          got.add((frame.isBinary() ? "binary:" : "") + frame.textData());
-          if (got.size() == sendAfter) {
-            ws.writeTextMessage(send);
-          }
-          if (got.size() == count) {
-            done.tryComplete(new ArrayList<>(got));
-            ws.close();
-          }
+        if (got.size() == count) {
+          done.tryComplete(new ArrayList<>(got));
+          ws.close();
         }
-      });
+      }
     });
+    ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port()).setURI(uri)).onFailure(done::tryFail);
     vertx.setTimer(READ_TIMEOUT_MS, t -> done.tryFail(new AssertionError("messages on " + uri + ": " + got)));
     return done.future();
   }

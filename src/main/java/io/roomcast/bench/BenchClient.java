@@ -3,7 +3,7 @@ package io.roomcast.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 
@@ -31,7 +31,9 @@ final class BenchClient {
   long ownAcked;
   boolean probeSender;
 
-  private WebSocket ws;
+  /** Handlers are set before the connect: Vert.x may drop a first frame (the welcome) otherwise. */
+  private ClientWebSocket ws;
+  private boolean connected;
   private int state = CONNECTING;
   private Promise<Void> ready;
   private long lastSeq = -1;
@@ -53,19 +55,20 @@ final class BenchClient {
     ready = Promise.promise();
     long timer = shard.vertx().setTimer(timeoutMs, t -> ready.tryFail("no welcome and join ack within "
         + timeoutMs + " ms"));
-    client.connect(options).onComplete(ar -> {
+    ws = client.webSocket();
+    ws.handler(this::onFrame);
+    ws.closeHandler(v -> onClosed());
+    ws.exceptionHandler(e -> ready.tryFail(e));
+    ws.connect(options).onComplete(ar -> {
       if (ar.failed()) {
         ready.tryFail(ar.cause());
         return;
       }
-      ws = ar.result();
+      connected = true;
       if (state == CLOSING) { // the run gave up on this connection meanwhile
         ws.close();
         return;
       }
-      ws.handler(this::onFrame);
-      ws.closeHandler(v -> onClosed());
-      ws.exceptionHandler(e -> ready.tryFail(e));
       // The protocol opens with a welcome; a server that skips it still gets its join, a bit later.
       shard.vertx().setTimer(WELCOME_WAIT_MS, t -> {
         if (state == CONNECTING) {
@@ -209,7 +212,7 @@ final class BenchClient {
     if (ready != null) {
       ready.tryFail("closed by the bench");
     }
-    if (ws == null || ws.isClosed()) {
+    if (!connected || ws.isClosed()) {
       return Future.succeededFuture();
     }
     return ws.close().otherwiseEmpty();

@@ -3,7 +3,7 @@ package io.roomcast.hardening;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -26,7 +26,7 @@ public final class StreamClient {
   private final AtomicLong receivedChars = new AtomicLong();
   private volatile Consumer<JsonObject> onFrame = f -> { };
   private volatile String closeReason;
-  private WebSocket ws;
+  private ClientWebSocket ws;
 
   private StreamClient(Vertx vertx) {
     this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000)
@@ -44,24 +44,24 @@ public final class StreamClient {
     c.onFrame = onFrame;
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
     headers.forEach(options::addHeader);
-    return c.client.connect(options)
-        .compose(ws -> {
-          c.ws = ws;
-          ws.textMessageHandler(text -> {
-            c.receivedChars.addAndGet(text.length());
-            JsonObject f = new JsonObject(text);
-            if (!c.welcome.future().isComplete()) {
-              c.welcome.complete(f);
-            } else {
-              c.onFrame.accept(f);
-            }
-          });
-          ws.closeHandler(v -> {
-            c.closeReason = ws.closeReason();
-            c.closed.tryComplete(ws.closeStatusCode());
-          });
-          return c.welcome.future().timeout(5, java.util.concurrent.TimeUnit.SECONDS);
-        })
+    // Handlers before the connect, or the welcome may be dropped (see support.WsClient).
+    ClientWebSocket ws = c.client.webSocket();
+    c.ws = ws;
+    ws.textMessageHandler(text -> {
+      c.receivedChars.addAndGet(text.length());
+      JsonObject f = new JsonObject(text);
+      if (!c.welcome.future().isComplete()) {
+        c.welcome.complete(f);
+      } else {
+        c.onFrame.accept(f);
+      }
+    });
+    ws.closeHandler(v -> {
+      c.closeReason = ws.closeReason();
+      c.closed.tryComplete(ws.closeStatusCode());
+    });
+    return ws.connect(options)
+        .compose(w -> c.welcome.future().timeout(5, java.util.concurrent.TimeUnit.SECONDS))
         .map(w -> c)
         .recover(e -> c.client.close().transform(ar -> Future.failedFuture(e)));
   }

@@ -3,7 +3,7 @@ package io.roomcast.support;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -18,7 +18,7 @@ public final class WsClient extends TestClient {
   /** Held for the client's lifetime: Vert.x 5 closes a client nothing references once GC runs. */
   private final WebSocketClient client;
   private final AtomicInteger pings = new AtomicInteger();
-  private WebSocket ws;
+  private ClientWebSocket ws;
 
   private WsClient(Vertx vertx) {
     super(vertx, Transport.WS);
@@ -32,18 +32,19 @@ public final class WsClient extends TestClient {
   public static Future<WsClient> connect(Vertx vertx, int port, String nick) {
     WsClient c = new WsClient(vertx);
     String uri = nick == null ? "/ws" : "/ws?nick=" + URLEncoder.encode(nick, StandardCharsets.UTF_8);
-    return c.client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
-        .compose(ws -> {
-          c.ws = ws;
-          ws.frameHandler(frame -> {
-            if (frame.type() == WebSocketFrameType.PING) {
-              c.pings.incrementAndGet();
-            }
-          });
-          ws.textMessageHandler(c::onText);
-          ws.closeHandler(v -> c.onClosed(ws.closeStatusCode() == null ? null : (int) ws.closeStatusCode()));
-          return c.whenWelcomed(DEFAULT_TIMEOUT_MS);
-        })
+    // Handlers go on before the connect: Vert.x resumes the WebSocket that WebSocketClient.connect
+    // returns before its caller can set handlers, and now and then drops a first frame (the welcome).
+    ClientWebSocket ws = c.client.webSocket();
+    ws.frameHandler(frame -> {
+      if (frame.type() == WebSocketFrameType.PING) {
+        c.pings.incrementAndGet();
+      }
+    });
+    ws.textMessageHandler(c::onText);
+    ws.closeHandler(v -> c.onClosed(ws.closeStatusCode() == null ? null : (int) ws.closeStatusCode()));
+    c.ws = ws;
+    return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+        .compose(w -> c.whenWelcomed(DEFAULT_TIMEOUT_MS))
         .map(x -> c);
   }
 

@@ -2,7 +2,7 @@ package io.roomcast.e2e.cluster;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -13,16 +13,16 @@ import java.util.Set;
 /** A native WebSocket at {@code /ws} through nginx. */
 final class WsLink implements Link {
   private final WebSocketClient client;
-  private final WebSocket ws;
-  private final String holder;
+  private final ClientWebSocket ws;
+  /** The node nginx sent this link to; known once the upgrade is answered. */
+  private String holder;
   private final Events events;
   private boolean over;
   private String closeReason;
 
-  private WsLink(WebSocketClient client, WebSocket ws, String holder, Events events) {
+  private WsLink(WebSocketClient client, ClientWebSocket ws, Events events) {
     this.client = client;
     this.ws = ws;
-    this.holder = holder;
     this.events = events;
   }
 
@@ -32,13 +32,16 @@ final class WsLink implements Link {
         .setMaxFrameSize(16 * 1024 * 1024)
         .setMaxMessageSize(16 * 1024 * 1024));
     String uri = "/ws?nick=" + URLEncoder.encode(nick, StandardCharsets.UTF_8);
-    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri).setTimeout(5_000))
-        .map(ws -> {
-          WsLink link = new WsLink(client, ws, Link.lastUpstream(ws.headers().get(Nginx.UPSTREAM_HEADER)), events);
-          ws.frameHandler(f -> events.onActivity());
-          ws.textMessageHandler(events::onText);
-          ws.exceptionHandler(e -> link.ended("error: " + e));
-          ws.closeHandler(v -> link.ended("closed, code " + ws.closeStatusCode() + " " + ws.closeReason()));
+    // Handlers before the connect, or the welcome may be dropped (see support.WsClient).
+    ClientWebSocket ws = client.webSocket();
+    WsLink link = new WsLink(client, ws, events);
+    ws.frameHandler(f -> events.onActivity());
+    ws.textMessageHandler(events::onText);
+    ws.exceptionHandler(e -> link.ended("error: " + e));
+    ws.closeHandler(v -> link.ended("closed, code " + ws.closeStatusCode() + " " + ws.closeReason()));
+    return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri).setTimeout(5_000))
+        .map(w -> {
+          link.holder = Link.lastUpstream(w.headers().get(Nginx.UPSTREAM_HEADER));
           return (Link) link;
         })
         .onFailure(e -> client.close());
