@@ -29,7 +29,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   static final long FORCE_CLOSE_AFTER_MS = 5_000;
   private final Vertx vertx;
   private final ServerWebSocket ws;
-  /** The socket's channel: broadcasts are written to it directly and flushed by the {@link Flusher}. */
+  /** The socket's channel: frames are written to it directly and flushed by the {@link Flusher}. */
   private final Channel channel;
   private final Flusher flusher;
   private final boolean rawFrames;
@@ -43,6 +43,14 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
    * it in the channel so that order is kept.
    */
   private EncodedFrame deferred;
+  /** Frames written through Vert.x whose write has not completed yet. */
+  private int throughVertx;
+  /**
+   * Set once every frame written through Vert.x so far is out, the first of them being the welcome:
+   * the upgrade's writes are done and the pipeline is a WebSocket one, so frames may go straight to
+   * the channel from then on.
+   */
+  private boolean upgraded;
   private final int maxMessageBytes;
   private boolean closeStarted;
   private long forceCloseTimer = -1;
@@ -116,16 +124,37 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
   }
 
   /**
-   * Writes one frame for this client alone (welcome, ack, error, direct message) through Vert.x,
-   * which flushes it at once, behind this turn's deferred broadcast if there is one. The frame wraps
-   * the shared bytes: Vert.x's API would build a text frame only from a String.
+   * Writes one frame for this client alone (welcome, ack, error, direct message). It goes to the
+   * channel with the broadcasts and leaves with them at this turn's flush, so a client's frames keep
+   * the order they were written in and several leave in one system call. The first frames go
+   * through Vert.x instead, ordered after its own writes of the upgrade; once they are out the socket
+   * is a WebSocket for good (see {@link #upgraded}).
    */
   @Override
   public void send(EncodedFrame frame) {
-    if (!closeStarted && !ws.isClosed()) {
-      undefer();
-      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true));
+    if (closeStarted || ws.isClosed()) {
+      return;
     }
+    if (!upgraded || !direct()) {
+      writeThroughVertx(frame);
+      return;
+    }
+    undefer();
+    writeToHead(frame.webSocketFrame(channel.alloc()));
+    flushThisTurn();
+  }
+
+  /** The frame wraps the shared bytes: Vert.x's API would build a text frame only from a String. */
+  private void writeThroughVertx(EncodedFrame frame) {
+    undefer();
+    throughVertx++;
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true))
+        .onComplete(ar -> {
+          throughVertx--;
+          if (ar.succeeded() && throughVertx == 0) {
+            upgraded = true;
+          }
+        });
   }
 
   /**
@@ -139,26 +168,32 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
 
   /**
    * Writes the broadcast's WebSocket frame, encoded once for every recipient. The turn's first frame
-   * for this socket waits for the flush (see {@link #deferred}); later ones go to the head of the
-   * pipeline ({@link #writeToHead}).
+   * waits for the flush (see {@link #deferred}); later ones go to the head of the pipeline.
    */
   @Override
   public void broadcast(EncodedFrame frame) {
     // The flusher belongs to the gateway's event loop: a socket served by another thread (never
     // seen; Vert.x serves a connection on the loop of the verticle that accepted it) takes the
-    // thread-safe path.
-    if (closeStarted || ws.isClosed() || !direct()) {
+    // thread-safe path, and so do the first frames (see send).
+    if (closeStarted || ws.isClosed() || !upgraded || !direct()) {
       send(frame);
       return;
     }
     if (!flushPending) {
       deferred = frame;
-      flushPending = true;
-      flusher.written(this, channel.eventLoop());
+      flushThisTurn();
       return;
     }
     undefer();
     writeToHead(frame.webSocketFrame());
+  }
+
+  /** Queues this socket for the flush at the end of the turn (once per turn). */
+  private void flushThisTurn() {
+    if (!flushPending) {
+      flushPending = true;
+      flusher.written(this, channel.eventLoop());
+    }
   }
 
   /** Puts the deferred broadcast in the channel, ahead of whatever is written next. */
@@ -172,14 +207,15 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
 
   /**
    * Writes a complete WebSocket frame at the head of the pipeline: no encoder or other handler has
-   * anything to add. Writes from the tail (replies, pings, the close frame) pass the handlers at
-   * once, so order is kept.
+   * anything to add. Vert.x's writes from the tail (pings, the close frame) pass the handlers at once.
    */
   private void writeToHead(ByteBuf frame) {
     ChannelHandlerContext first = channel.pipeline().firstContext();
-    if (first != null) { // else the channel is closing
-      first.write(frame, channel.voidPromise());
+    if (first != null) {
       unflushed += frame.readableBytes();
+      first.write(frame, channel.voidPromise());
+    } else {
+      frame.release(); // the channel is closing
     }
   }
 

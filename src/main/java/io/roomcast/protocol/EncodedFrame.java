@@ -1,6 +1,7 @@
 package io.roomcast.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
@@ -52,22 +53,38 @@ public final class EncodedFrame {
   public ByteBuf webSocketFrame() {
     ByteBuf frame = webSocketFrame;
     if (frame == null) {
-      int n = utf8.length;
-      int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
-      ByteBuffer direct = ByteBuffer.allocateDirect(header + n);
-      direct.put((byte) 0x81); // FIN, text
-      if (n < 126) {
-        direct.put((byte) n);
-      } else if (n <= 0xFFFF) {
-        direct.put((byte) 126).putShort((short) n);
-      } else {
-        direct.put((byte) 127).putLong(n);
-      }
-      direct.put(utf8).flip();
-      frame = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
+      ByteBuf direct = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(webSocketFrameSize())).clear();
+      frame = Unpooled.unreleasableBuffer(writeWebSocketFrame(direct));
       webSocketFrame = frame;
     }
     return frame.duplicate();
+  }
+
+  /**
+   * The WebSocket text frame in a new buffer from {@code alloc}, for a frame written once (a reply to
+   * one client): cheaper than the shared copy, and released by whoever writes it.
+   */
+  public ByteBuf webSocketFrame(ByteBufAllocator alloc) {
+    return writeWebSocketFrame(alloc.directBuffer(webSocketFrameSize()));
+  }
+
+  private int webSocketFrameSize() {
+    int n = utf8.length;
+    return (n < 126 ? 2 : n <= 0xFFFF ? 4 : 10) + n;
+  }
+
+  /** Header (FIN, text, unmasked length) and payload. */
+  private ByteBuf writeWebSocketFrame(ByteBuf out) {
+    int n = utf8.length;
+    out.writeByte(0x81);
+    if (n < 126) {
+      out.writeByte(n);
+    } else if (n <= 0xFFFF) {
+      out.writeByte(126).writeShort(n);
+    } else {
+      out.writeByte(127).writeLong(n);
+    }
+    return out.writeBytes(utf8);
   }
 
   public Buffer toBuffer() {
