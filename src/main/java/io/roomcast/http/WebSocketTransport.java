@@ -146,8 +146,7 @@ final class WebSocketTransport implements Transport, Flusher.Flushable {
 
   /** The frame wraps the shared bytes: Vert.x's API would build a text frame only from a String. */
   private void writeThroughVertx(EncodedFrame frame) {
-    undefer();
-    throughVertx++;
+    throughVertx++; // nothing is deferred here: only a direct, upgraded socket defers
     ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true))
         .onComplete(ar -> {
           throughVertx--;
