@@ -25,7 +25,9 @@ public final class Bench {
                       rate (connections/s, welcome and join ack included) and, with --pid, the server's
                       RSS per connection (VmRSS before and after, each after a GC of the server: jcmd PID
                       GC.run for java, SIGUSR2 for node; for a JVM also the heap in use after each
-                      GC, as a JVM keeps heap pages it once touched); then closes them all
+                      GC, as a JVM keeps heap pages it once touched); then closes them all. Its
+                      connections come from a lean client (not Vert.x's) that costs the bench far less
+                      than the server; to a 127.x server they come from 127.0.0.1 to 127.0.0.16
         cluster       a fan-out (--shape big|many, default big) with clients spread round-robin over two
                       or more --url; server CPU and RSS summed over every --pid
 

@@ -6,8 +6,9 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * connections: N idle connections, each joined to a room of {@code --members} (10). Reports the
- * connect rate (welcome and join ack included, {@code --concurrency} in flight) and, given
+ * connections: N idle connections, each joined to a room of {@code --members} (10), opened by the
+ * lean client of {@link LeanFleet}. Reports the connect rate (welcome and join ack included,
+ * {@code --concurrency} in flight) and, given
  * {@code --pid}, the server's RSS per connection: VmRSS before and after, each after a full GC of the
  * server, so the difference is what the connections keep alive rather than garbage. For a JVM it adds
  * the heap in use after each GC, since a JVM keeps heap pages it once touched and RSS may not move.
@@ -32,11 +33,7 @@ final class ConnectionsScenario {
     if (o.warmupMs > 0) {
       warmUp(runId);
     }
-    try (Fleet fleet = new Fleet(o, err)) {
-      for (int i = 0; i < o.connections; i++) {
-        int room = i / o.members;
-        fleet.add(room, "bench-" + runId + "-c" + room, false);
-      }
+    try (LeanFleet fleet = new LeanFleet(o.urls, o.threads)) {
       String gcHow = "";
       long rss0 = -1;
       long heap0 = -1;
@@ -51,7 +48,7 @@ final class ConnectionsScenario {
       long srv0 = ProcStats.cpuMicros(o.pids);
       long self0 = ProcStats.cpuMicros(ProcStats.SELF);
       long t0 = System.nanoTime();
-      fleet.connectAll(o.concurrency, o.connectTimeoutMs);
+      fleet.connectAll(o.connections, o.members, "bench-" + runId + "-c", o.concurrency, o.connectTimeoutMs);
       long t1 = System.nanoTime();
       long srv1 = ProcStats.cpuMicros(o.pids);
       long self1 = ProcStats.cpuMicros(ProcStats.SELF);
@@ -62,7 +59,7 @@ final class ConnectionsScenario {
         rss1 = ProcStats.rssKb(o.pids);
         heap1 = heap0 < 0 ? -1 : heapKb();
       }
-      long lost = fleet.counters().lost();
+      long lost = fleet.lost();
       report.connections(new Result(o.connections, o.members, (t1 - t0) / 1e9,
           srv0 < 0 || srv1 < 0 ? -1 : srv1 - srv0, self0 < 0 || self1 < 0 ? -1 : self1 - self0, rss0, rss1,
           heap1 < 0 ? -1 : heap0, heap1, gcHow, lost));
@@ -83,11 +80,8 @@ final class ConnectionsScenario {
     long end = System.nanoTime() + o.warmupMs * 1_000_000;
     int rounds = 0;
     do {
-      try (Fleet warm = new Fleet(o, err)) {
-        for (int i = 0; i < n; i++) {
-          warm.add(i / o.members, "bench-" + runId + "-w" + rounds + "-" + i / o.members, false);
-        }
-        warm.connectAll(o.concurrency, o.connectTimeoutMs);
+      try (LeanFleet warm = new LeanFleet(o.urls, o.threads)) {
+        warm.connectAll(n, o.members, "bench-" + runId + "-w" + rounds + "-", o.concurrency, o.connectTimeoutMs);
       }
       rounds++;
     } while (System.nanoTime() < end && rounds < MAX_WARMUP_ROUNDS);

@@ -167,6 +167,36 @@ class BenchTest {
   }
 
   @Test
+  void connectionsToAnUnreachableServerExit1WithOneLine() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Run r = run("connections", "--url", url(closed), "--connections", "5");
+    assertEquals(1, r.exit, r::all);
+    List<String> errors = r.err.lines().filter(l -> !l.startsWith("bench: connections: ")).toList();
+    assertEquals(List.of("bench: cannot connect to " + url(closed) + ": connection refused"), errors, r::all);
+  }
+
+  @Test
+  void connectionsRefusedByTheServerExit1NamingTheStatus(Vertx vertx) throws Exception {
+    // A server at its connection cap answers the upgrade with 503, as Roomcast does.
+    HttpServer full = vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(503).end("full"));
+    int p = full.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    try {
+      Run r = run("connections", "--url", url(p), "--connections", "5");
+      assertEquals(1, r.exit, r::all);
+      List<String> errors = r.err.lines().filter(l -> !l.startsWith("bench: connections: ")).toList();
+      assertEquals(1, errors.size(), r::all);
+      assertTrue(errors.get(0).startsWith("bench: cannot connect to " + url(p) + ": upgrade refused: HTTP/1.1 503"),
+          r::all);
+      assertTrue(errors.get(0).contains("raise the server's connection caps"), r::all);
+    } finally {
+      full.close();
+    }
+  }
+
+  @Test
   void helpNamesTheServerSettings() {
     Run r = run("--help");
     assertEquals(0, r.exit);
