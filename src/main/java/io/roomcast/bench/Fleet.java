@@ -172,11 +172,23 @@ final class Fleet implements AutoCloseable {
     }
   }
 
+  /** Appended to a refusal with HTTP 429 or 503: the server's caps are below the run's size. */
+  static final String CAPS_HINT = " (raise the server's connection caps: see bench --help)";
+
   private static String describe(int i, int connected, int n, URI url, Throwable e) {
     String why = e instanceof UpgradeRejectedException r ? "upgrade refused with HTTP " + r.getStatus()
-        + (r.getStatus() == 429 || r.getStatus() == 503 ? " (raise the server's connection caps: see bench --help)" : "")
-        : e.getMessage() == null ? e.getClass().getSimpleName()
+        + (r.getStatus() == 429 || r.getStatus() == 503 ? CAPS_HINT : "") : reason(e);
+    return failedConnection(i, connected, n, url, why);
+  }
+
+  /** A connection failure's cause in a few words. */
+  static String reason(Throwable e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName()
         : e.getMessage().contains("Connection refused") ? "connection refused" : e.getMessage();
+  }
+
+  /** The one line that ends a run whose connection {@code i} (of {@code n}) failed. */
+  static String failedConnection(int i, long connected, int n, URI url, String why) {
     return connected == 0 ? "cannot connect to " + url + ": " + why
         : "connection " + (i + 1) + " of " + n + " to " + url + " failed: " + why;
   }

@@ -116,7 +116,7 @@ final class LeanConnection extends ChannelInboundHandlerAdapter {
       int eol = head.indexOf('\r');
       String status = eol < 0 ? head : head.substring(0, eol);
       boolean caps = status.contains(" 429") || status.contains(" 503");
-      failAndClose(ctx, "upgrade refused: " + status + (caps ? " (raise the server's connection caps: see bench --help)" : ""));
+      failAndClose(ctx, "upgrade refused: " + status + (caps ? Fleet.CAPS_HINT : ""));
       return false;
     }
     state = WELCOMING;

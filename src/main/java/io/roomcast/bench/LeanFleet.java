@@ -87,7 +87,7 @@ final class LeanFleet implements AutoCloseable {
       });
       c.joined().whenComplete((ch, e) -> {
         if (e != null) {
-          failure.compareAndSet(null, describe(index, done.get(), n, url, e));
+          failure.compareAndSet(null, Fleet.failedConnection(index, done.get(), n, url, Fleet.reason(e)));
         } else {
           joined.add(ch);
           done.incrementAndGet();
@@ -131,13 +131,6 @@ final class LeanFleet implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw BenchException.failed("interrupted while waiting to " + what);
     }
-  }
-
-  private static String describe(int i, long connected, int n, URI url, Throwable e) {
-    String why = e.getMessage() == null ? e.getClass().getSimpleName()
-        : e.getMessage().contains("Connection refused") ? "connection refused" : e.getMessage();
-    return connected == 0 ? "cannot connect to " + url + ": " + why
-        : "connection " + (i + 1) + " of " + n + " to " + url + " failed: " + why;
   }
 
   /**
