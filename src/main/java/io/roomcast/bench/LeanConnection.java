@@ -11,6 +11,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -106,12 +108,12 @@ final class LeanConnection extends ChannelInboundHandlerAdapter {
 
   /** Reads the upgrade's answer; false while it is incomplete (or refused: the connection is closed). */
   private boolean upgrade(ChannelHandlerContext ctx) {
-    int end = indexOf(in, HEAD_END);
+    int end = FrameScan.indexOf(BufferInternal.buffer(in.slice()), HEAD_END, 0);
     if (end < 0) {
       return false;
     }
-    String head = in.toString(in.readerIndex(), end - in.readerIndex(), US_ASCII);
-    in.readerIndex(end + HEAD_END.length);
+    String head = in.toString(in.readerIndex(), end, US_ASCII);
+    in.skipBytes(end + HEAD_END.length);
     if (!head.startsWith("HTTP/1.1 101")) {
       int eol = head.indexOf('\r');
       String status = eol < 0 ? head : head.substring(0, eol);
@@ -145,7 +147,7 @@ final class LeanConnection extends ChannelInboundHandlerAdapter {
     int payload = start + header;
     in.readerIndex(payload + len);
     if (opcode == 0x1) {
-      onText(ctx, in.toString(payload, len, UTF_8));
+      onText(ctx, BufferInternal.buffer(in.slice(payload, len)));
     } else if (opcode == 0x9) {
       ctx.writeAndFlush(clientFrame(0x8A, in.slice(payload, len))); // pong with the ping's data
     } else if (opcode == 0x8) {
@@ -154,31 +156,33 @@ final class LeanConnection extends ChannelInboundHandlerAdapter {
     return true;
   }
 
-  private void onText(ChannelHandlerContext ctx, String text) {
-    if (state == WELCOMING && text.contains("\"type\":\"welcome\"")) {
+  /** The welcome, then the join's answer: the only request this client sends, so any ack or error with an id. */
+  private void onText(ChannelHandlerContext ctx, Buffer frame) {
+    int type = FrameScan.type(frame);
+    if (state == WELCOMING && type == FrameScan.WELCOME) {
       state = JOINING;
       String join = "{\"type\":\"join\",\"id\":\"j\",\"room\":\"" + room + "\"}";
       ctx.writeAndFlush(clientFrame(0x81, Unpooled.wrappedBuffer(join.getBytes(UTF_8))));
-    } else if (state == JOINING && text.contains("\"id\":\"j\"")) {
-      if (text.contains("\"type\":\"ack\"")) {
-        state = JOINED;
-        timer.cancel(false);
-        joined.complete(ctx.channel());
-      } else {
-        failAndClose(ctx, "server refused the join: " + text);
-      }
+    } else if (state == JOINING && type == FrameScan.ACK && FrameScan.hasId(frame)) {
+      state = JOINED;
+      timer.cancel(false);
+      joined.complete(ctx.channel());
+    } else if (state == JOINING && type == FrameScan.ERROR && FrameScan.hasId(frame)) {
+      failAndClose(ctx, "server refused the join: " + frame);
     }
   }
 
   /** A client frame: FIN and opcode, the mask bit, a zero mask key (so the payload is as is). */
   private static ByteBuf clientFrame(int finAndOpcode, ByteBuf payload) {
     int len = payload.readableBytes();
-    ByteBuf f = Unpooled.buffer(len + 8);
+    ByteBuf f = Unpooled.buffer(len + 14);
     f.writeByte(finAndOpcode);
     if (len < 126) {
       f.writeByte(0x80 | len);
-    } else {
+    } else if (len <= 0xFFFF) {
       f.writeByte(0x80 | 126).writeShort(len);
+    } else {
+      f.writeByte(0x80 | 127).writeLong(len);
     }
     return f.writeInt(0).writeBytes(payload);
   }
@@ -215,18 +219,5 @@ final class LeanConnection extends ChannelInboundHandlerAdapter {
 
   private static boolean closing(Channel ch) {
     return Boolean.TRUE.equals(ch.attr(LeanFleet.CLOSING).get());
-  }
-
-  private static int indexOf(ByteBuf b, byte[] what) {
-    outer:
-    for (int i = b.readerIndex(); i <= b.writerIndex() - what.length; i++) {
-      for (int k = 0; k < what.length; k++) {
-        if (b.getByte(i + k) != what[k]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }
