@@ -103,7 +103,7 @@ public final class Roomcast {
         .compose(id -> {
           ids.add(id);
           return config.bots().echo()
-              ? vertx.deployVerticle(new EchoBotVerticle(config.limits().maxTextLength())).onSuccess(ids::add)
+              ? vertx.deployVerticle(new EchoBotVerticle(config.limits().maxTextLength(), view::isLeader)).onSuccess(ids::add)
               : Future.succeededFuture();
         })
         .map(v -> new Roomcast(vertx, http, ids));

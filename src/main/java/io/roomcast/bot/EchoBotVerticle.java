@@ -6,6 +6,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -18,18 +19,23 @@ public final class EchoBotVerticle extends VerticleBase {
   public static final String NICK = "echo-bot";
   private static final Logger LOG = Logger.getLogger(EchoBotVerticle.class.getName());
   private final int maxTextLength;
+  private final BooleanSupplier onChatNode;
 
-  public EchoBotVerticle(int maxTextLength) {
+  /** {@code onChatNode}: whether this node runs the chat now (always true on a single node). */
+  public EchoBotVerticle(int maxTextLength, BooleanSupplier onChatNode) {
     this.maxTextLength = maxTextLength;
+    this.onChatNode = onChatNode;
   }
 
   @Override
   public Future<?> start() {
-    // A local consumer: room events are published by the node that runs the chat, so in a cluster
-    // only the bot on that node hears them and the room gets one answer, not one per node.
+    // Every node publishes the room's events to its own consumers, so in a cluster every node's bot
+    // hears each message; only the one on the node that runs the chat answers, so the room gets one
+    // answer, not one per node.
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.events(ROOM), msg -> {
       JsonObject event = msg.body();
-      if ("message".equals(event.getString("type")) && !NICK.equals(event.getString("from"))) {
+      if (onChatNode.getAsBoolean() && "message".equals(event.getString("type"))
+          && !NICK.equals(event.getString("from"))) {
         vertx.eventBus().request(Addresses.PUBLISH, new JsonObject().put("room", ROOM).put("from", NICK)
                 .put("text", shout(event.getString("text"))))
             .onFailure(e -> LOG.warning("echo bot could not answer: " + e.getMessage()));

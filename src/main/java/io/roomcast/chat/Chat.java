@@ -1,5 +1,6 @@
 package io.roomcast.chat;
 
+import io.roomcast.chat.ChatMessages.Delivery;
 import io.roomcast.protocol.ClientFrame;
 import io.roomcast.protocol.EncodedFrame;
 import io.roomcast.protocol.ErrorCode;
@@ -22,13 +23,11 @@ import java.util.Set;
  */
 final class Chat {
 
-  /** Where the chat's effects go: room broadcasts, frames for one member, and room events. */
+  /** Where the chat's effects go: room broadcasts (room events among them) and frames for one member. */
   interface Outbox {
-    void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral, long seq);
+    void deliver(Delivery delivery);
 
     void send(Member member, EncodedFrame frame);
-
-    void event(String room, JsonObject frame);
   }
 
   /** Nicks that belong to Roomcast's own bots and that no user may take. */
@@ -159,7 +158,7 @@ final class Chat {
       m.nick = nick;
       store.member(m);
       for (Room room : m.rooms) {
-        out.deliver(room.name, EncodedFrame.of(Frames.renamed(room.name, old, nick)), null, false, 0);
+        out.deliver(new Delivery(room.name, EncodedFrame.of(Frames.renamed(room.name, old, nick)), null, false, 0, false));
       }
     }
     return new JsonObject().put("nick", nick);
@@ -176,8 +175,7 @@ final class Chat {
       room = rooms.getOrCreate(join.room());
       long ts = System.currentTimeMillis();
       JsonObject joined = Frames.joined(room.name, m.nick, ts);
-      out.deliver(room.name, EncodedFrame.of(joined), m.session, false, 0);
-      out.event(room.name, joined);
+      out.deliver(new Delivery(room.name, EncodedFrame.of(joined), m.session, false, 0, true));
       room.members.add(m);
       m.rooms.add(room);
       rooms.occupied(room);
@@ -216,8 +214,7 @@ final class Chat {
     EncodedFrame encoded = EncodedFrame.of(message);
     room.remember(seq, encoded);
     store.message(room, new Room.Stored(seq, encoded));
-    out.deliver(room.name, encoded, null, false, seq);
-    out.event(room.name, message);
+    out.deliver(new Delivery(room.name, encoded, null, false, seq, true));
     return new JsonObject().put("seq", seq).put("ts", ts);
   }
 
@@ -233,7 +230,7 @@ final class Chat {
 
   JsonObject typing(Member m, String roomName) {
     Room room = memberRoom(m, roomName);
-    out.deliver(room.name, EncodedFrame.of(Frames.typing(room.name, m.nick)), m.session, true, 0);
+    out.deliver(new Delivery(room.name, EncodedFrame.of(Frames.typing(room.name, m.nick)), m.session, true, 0, false));
     return new JsonObject().put("room", roomName);
   }
 
@@ -290,8 +287,7 @@ final class Chat {
     room.members.remove(m);
     m.rooms.remove(room);
     JsonObject left = Frames.left(room.name, m.nick, System.currentTimeMillis());
-    out.deliver(room.name, EncodedFrame.of(left), m.session, false, 0);
-    out.event(room.name, left);
+    out.deliver(new Delivery(room.name, EncodedFrame.of(left), m.session, false, 0, true));
     if (room.members.isEmpty()) {
       rooms.emptied(room);
     }

@@ -47,10 +47,11 @@ public final class ChatCodecs {
       w.json(r.ack()).frames(r.before()).str(r.error() == null ? null : r.error().code()).str(r.message());
     }, r -> new Reply(r.json(), r.frames(), ErrorCode.fromCode(r.str()), r.str()));
     register(bus, Delivery.class,
-        (w, d) -> w.str(d.room()).frame(d.frame()).str(d.exclude()).bool(d.ephemeral()).num(d.seq()),
-        r -> new Delivery(r.str(), r.frame(), r.str(), r.bool(), r.num()));
+        (w, d) -> w.str(d.room()).frame(d.frame()).str(d.exclude()).bool(d.ephemeral()).num(d.seq()).bool(d.event()),
+        r -> new Delivery(r.str(), r.frame(), r.str(), r.bool(), r.num(), r.bool()));
     register(bus, Targeted.class, (w, t) -> w.str(t.session()).frame(t.frame()),
         r -> new Targeted(r.str(), r.frame()));
+    bus.registerCodec(new RoomEvents.Codec());
   }
 
   private static <T> void register(EventBus bus, Class<T> type, BiConsumer<Writer, T> encode,

@@ -59,9 +59,12 @@ public final class ChatMessages {
   /**
    * A room broadcast: every local member of {@code room} except {@code exclude} gets {@code frame}.
    * An {@code ephemeral} frame (typing) is the first thing a slow consumer is spared. {@code seq} is
-   * the message's seq for {@code message} frames and 0 for the others.
+   * the message's seq for {@code message} frames and 0 for the others. An {@code event} frame
+   * ({@code message}, {@code joined}, {@code left}) is also published on {@link Addresses#events} by
+   * each node, to its own consumers ({@link RoomEvents}).
    */
-  public record Delivery(String room, EncodedFrame frame, String exclude, boolean ephemeral, long seq) {
+  public record Delivery(String room, EncodedFrame frame, String exclude, boolean ephemeral, long seq,
+      boolean event) {
   }
 
   /** One frame for one session. */

@@ -66,9 +66,12 @@ public final class ChatVerticle extends VerticleBase {
         msg.reply(null);
       }).completion();
     }
+    // On every node, leader or not: the room events of this node's consumers.
+    MessageConsumer<Delivery> events = RoomEvents.start(vertx.eventBus());
     ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view);
     List<MessageConsumer<?>> forwarders = ChatApi.forwarders(vertx.eventBus(), link);
-    return copies.compose(v -> Future.all(forwarders.stream().map(MessageConsumer::completion).toList())).compose(v -> {
+    return Future.all(copies, events.completion())
+        .compose(v -> Future.all(forwarders.stream().map(MessageConsumer::completion).toList())).compose(v -> {
       view.onChange(() -> context.runOnContext(x -> reconsider()));
       return view.isLeader() ? lead() : Future.succeededFuture();
     });
@@ -141,8 +144,7 @@ public final class ChatVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     Chat.Outbox outbox = new Chat.Outbox() {
       @Override
-      public void deliver(String room, EncodedFrame frame, String exclude, boolean ephemeral, long seq) {
-        Delivery d = new Delivery(room, frame, exclude, ephemeral, seq);
+      public void deliver(Delivery d) {
         pipeline.effect(() -> bus.publish(Addresses.DELIVER, d));
       }
 
@@ -150,11 +152,6 @@ public final class ChatVerticle extends VerticleBase {
       public void send(Member member, EncodedFrame frame) {
         Targeted t = new Targeted(member.session, frame);
         pipeline.effect(() -> bus.send(Addresses.gateway(member.gateway), t));
-      }
-
-      @Override
-      public void event(String room, JsonObject frame) {
-        pipeline.effect(() -> bus.publish(Addresses.events(room), frame));
       }
     };
     return new Chat(config.rooms().historySize(), config.rooms().maxIdleRooms(), outbox, store,

@@ -208,7 +208,7 @@ public final class Gateway {
         if (ar.succeeded()) {
           for (Object f : ar.result().ack().getJsonArray(room, new JsonArray())) {
             JsonObject frame = (JsonObject) f;
-            deliver(new Delivery(room, EncodedFrame.of(frame), null, false, frame.getLong("seq", 0L)));
+            deliver(new Delivery(room, EncodedFrame.of(frame), null, false, frame.getLong("seq", 0L), false));
           }
         }
         waiting.forEach(this::deliver);

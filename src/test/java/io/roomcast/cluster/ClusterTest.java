@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,11 +142,16 @@ class ClusterTest {
     assertTrue(rooms.getJsonArray("rooms").stream().anyMatch(r -> "den".equals(((JsonObject) r).getString("room"))
         && ((JsonObject) r).getInteger("members") == 2), rooms.encode());
 
-    // A verticle on node 2 publishes; members on nodes 1 and 3 get it; node 2 sees the room event.
+    // A verticle on node 2 publishes; members on nodes 1 and 3 get it; node 2 sees the room event
+    // once, with a consumer and with a local consumer alike (node 2 does not run the chat).
     Vertx second = cluster.nodes.get(1).vertx();
-    List<JsonObject> events = new ArrayList<>();
+    List<JsonObject> events = new CopyOnWriteArrayList<>();
+    List<JsonObject> localEvents = new CopyOnWriteArrayList<>();
     var consumer = second.eventBus().<JsonObject>consumer(Addresses.events("den"), m -> events.add(m.body()));
+    var localConsumer = second.eventBus().<JsonObject>localConsumer(Addresses.events("den"),
+        m -> localEvents.add(m.body()));
     await(consumer.completion(), 5);
+    await(localConsumer.completion(), 5);
     JsonObject published = await(second.eventBus().<JsonObject>request(Addresses.PUBLISH,
         new JsonObject().put("room", "den").put("from", "ops").put("text", "hello from node 2")), 5).body();
     for (ChatClient client : List.of(a, b)) {
@@ -155,9 +161,16 @@ class ClusterTest {
     JsonObject presence = await(second.eventBus().<JsonObject>request(Addresses.PRESENCE,
         new JsonObject().put("room", "den")), 5).body();
     assertEquals(new JsonArray(List.of("eve", "fay")), presence.getJsonArray("members"));
-    await(retry(() -> events.stream().anyMatch(e -> "hello from node 2".equals(e.getString("text")))
+    await(retry(() -> localEvents.stream().anyMatch(e -> "hello from node 2".equals(e.getString("text")))
         ? io.vertx.core.Future.succeededFuture() : io.vertx.core.Future.failedFuture("no event yet"), 3000), 5);
+    await(a.assertNothing(Match.message("den", "no such text"), 300), 5); // time for a duplicate to show
+    for (List<JsonObject> got : List.of(events, localEvents)) {
+      assertEquals(1, got.stream().filter(e -> "hello from node 2".equals(e.getString("text"))).count(), got.toString());
+      assertEquals(published.getLong("seq"), got.stream().filter(e -> "hello from node 2".equals(e.getString("text")))
+          .findFirst().orElseThrow().getLong("seq"));
+    }
     await(consumer.unregister(), 5);
+    await(localConsumer.unregister(), 5);
   }
 
   @Test
@@ -167,7 +180,7 @@ class ClusterTest {
     await(a.join("echo"), 5);
     await(a.say("echo", "hi"), 5);
     await(a.await(Match.message("echo", "HI!!!")), 5);
-    // Every node runs the bot, but only the one on the chat's node hears the room.
+    // Every node runs the bot and hears the room, but only the one on the chat's node answers.
     await(a.assertNothing(Match.message("echo", "HI!!!"), 700), 5);
   }
 
