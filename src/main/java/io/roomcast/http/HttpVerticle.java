@@ -76,6 +76,12 @@ public final class HttpVerticle extends VerticleBase {
         // recipient instead of writing the shared bytes, and keep a zlib context per connection.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        // With one HTTP verticle every response is written on its event loop, so Vert.x may write an
+        // HTTP connection's output directly instead of through a thread-safe queue: that queue (a
+        // 1,025-slot array) stays alive with every WebSocket, about 4.8 KB per connection. With
+        // several, vertx-web's SockJS sessions (shared by all of them) write to polls that arrived
+        // on another event loop, which strict thread mode refuses.
+        .setStrictThreadMode(config.httpInstances() == 1)
         .setIdleTimeout(idleSeconds);
     server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Deploys a fresh node for every test on the test's own Vert.x instance (configured by
- * {@link ServerConfig} on the class and then the method), and keeps every client it opens so that
+ * {@link ServerConfig} on the enclosing classes, the class and then the method), and keeps every client it opens so that
  * none is garbage-collected mid-test and all are closed afterwards. Subclasses carry their own
  * {@code @Timeout}: vertx-junit5 reads it from the test class itself, not from superclasses.
  */
@@ -33,7 +33,7 @@ public abstract class RoomcastTestBase {
   void deployNode(Vertx vertx, VertxTestContext ctx, TestInfo info) {
     this.vertx = vertx;
     JsonObject json = TestServer.baseConfig();
-    info.getTestClass().ifPresent(c -> applyAnnotation(json, c));
+    info.getTestClass().ifPresent(c -> applyClassAnnotations(json, c));
     info.getTestMethod().ifPresent(m -> applyAnnotation(json, m));
     config = RoomcastConfig.from(json);
     Roomcast.deploy(vertx, config).onComplete(ctx.succeeding(n -> {
@@ -54,6 +54,14 @@ public abstract class RoomcastTestBase {
       f = f.eventually(c::close);
     }
     f.onComplete(ar -> ctx.completeNow());
+  }
+
+  /** A nested test class gets its enclosing classes' settings first, then its own. */
+  private static void applyClassAnnotations(JsonObject json, Class<?> c) {
+    if (c.getEnclosingClass() != null) {
+      applyClassAnnotations(json, c.getEnclosingClass());
+    }
+    applyAnnotation(json, c);
   }
 
   private static void applyAnnotation(JsonObject json, AnnotatedElement e) {
