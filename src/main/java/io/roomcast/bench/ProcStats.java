@@ -18,8 +18,11 @@ final class ProcStats {
   /** Stands for the bench process itself. */
   static final long SELF = 0;
 
-  /** A heap or generation line of {@code jcmd PID GC.heap_info} (G1, Parallel, Serial). */
-  private static final Pattern HEAP_LINE = Pattern.compile("(?m)^ \\S.*total \\d+K, used (\\d+)K");
+  /**
+   * A heap or generation line of {@code jcmd PID GC.heap_info} (G1, Parallel, Serial), indented by one
+   * space up to Java 17 and not at all (with "total reserved …, committed …" for G1) in Java 25.
+   */
+  private static final Pattern HEAP_LINE = Pattern.compile("(?m)^ ?\\S[^\\n]*\\btotal\\b[^\\n]*?, used (\\d+)K");
 
   private static volatile long clockTicks;
 
@@ -108,19 +111,21 @@ final class ProcStats {
     }
     try {
       String out = run(List.of("jcmd", Long.toString(pid), "GC.heap_info"), 30);
-      if (out == null) {
-        return -1;
-      }
-      long sum = -1;
-      Matcher m = HEAP_LINE.matcher(out);
-      while (m.find()) {
-        sum = Math.max(sum, 0) + Long.parseLong(m.group(1));
-      }
-      return sum;
+      return out == null ? -1 : heapUsedKb(out);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /** The sum of the "used" of the heap or generation lines of a {@code GC.heap_info} answer; -1 without any. */
+  static long heapUsedKb(String heapInfo) {
+    long sum = -1;
+    Matcher m = HEAP_LINE.matcher(heapInfo);
+    while (m.find()) {
+      sum = Math.max(sum, 0) + Long.parseLong(m.group(1));
+    }
+    return sum;
   }
 
   /** The program name (basename of argv[0]) of {@code pid}, or "" when unreadable. */

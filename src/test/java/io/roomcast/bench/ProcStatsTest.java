@@ -1,0 +1,46 @@
+package io.roomcast.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** The bench reads a JVM server's heap in use from {@code jcmd PID GC.heap_info}, as each Java prints it. */
+class ProcStatsTest {
+
+  @Test
+  void serialCollectorOfJava17SumsBothGenerations() {
+    String out = """
+        12345:
+         def new generation   total 116160K, used 77980K [0x0000000687400000, 0x000000068f200000, 0x0000000704d50000)
+          eden space 103296K,  75% used [0x0000000687400000, 0x000000068bad1678, 0x000000068d8e0000)
+          from space 12864K,   0% used [0x000000068d8e0000, 0x000000068d8e0000, 0x000000068e570000)
+         tenured generation   total 258048K, used 1166K [0x0000000704d50000, 0x0000000714950000, 0x0000000800000000)
+           the space 258048K,   0% used [0x0000000704d50000, 0x0000000704e73ab8, 0x0000000714950000)
+         Metaspace       used 30012K, committed 30464K, reserved 1081344K
+          class space    used 3915K, committed 4096K, reserved 1048576K
+        """;
+    assertEquals(77980 + 1166, ProcStats.heapUsedKb(out));
+  }
+
+  @Test
+  void java25PrintsItsLinesUnindentedAndG1WithReservedAndCommitted() {
+    String serial = """
+        DefNew     total 116160K, used 72517K [0x0000000687400000, 0x000000068f200000, 0x0000000704d50000)
+         eden space 103296K,  70% used [0x0000000687400000, 0x000000068bad1678, 0x000000068d8e0000)
+        Tenured    total 258048K, used 1166K [0x0000000704d50000, 0x0000000714950000, 0x0000000800000000)
+        Metaspace       used 29000K, committed 29440K, reserved 1114112K
+        """;
+    assertEquals(72517 + 1166, ProcStats.heapUsedKb(serial));
+    String g1 = """
+        garbage-first heap   total reserved 6172672K, committed 393216K, used 40980K [0x0000000687400000, 0x0000000800000000)
+         region size 4096K, 10 young (40960K), 1 survivors (4096K)
+        Metaspace       used 29000K, committed 29440K, reserved 1114112K
+        """;
+    assertEquals(40980, ProcStats.heapUsedKb(g1));
+  }
+
+  @Test
+  void anAnswerWithoutHeapLinesGivesMinusOne() {
+    assertEquals(-1, ProcStats.heapUsedKb("12345:\ncom.sun.tools.attach.AttachNotSupportedException: Unable to open socket file\n"));
+  }
+}
