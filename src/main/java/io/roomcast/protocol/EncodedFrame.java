@@ -2,6 +2,7 @@ package io.roomcast.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -39,15 +40,20 @@ public final class EncodedFrame {
    * which made this the largest allocator per message.
    */
   public static EncodedFrame of(JsonObject frame) {
-    ByteArrayBuilder out = new ByteArrayBuilder(FACTORY._getBufferRecycler(), 256);
-    try (JsonGenerator generator = FACTORY.createGenerator(out)) {
-      JacksonCodec.encodeJson(frame, generator);
+    // The recycler comes from Jackson's pool (one per thread today) and goes back to it when done.
+    BufferRecycler recycler = FACTORY._getBufferRecycler();
+    ByteArrayBuilder out = new ByteArrayBuilder(recycler, 256);
+    try {
+      try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+        JacksonCodec.encodeJson(frame, generator);
+      }
+      return new EncodedFrame(out.toByteArray());
     } catch (IOException e) {
       throw new EncodeException("could not encode a frame: " + e.getMessage());
+    } finally {
+      out.release();
+      recycler.releaseToPool();
     }
-    byte[] bytes = out.toByteArray();
-    out.release();
-    return new EncodedFrame(bytes);
   }
 
   /** Wraps bytes that already hold one encoded frame (received from another node); they must not change. */
