@@ -63,8 +63,10 @@ public final class Bench {
         copies (expected = offered x members of the room, the sender included when the server echoes;
         a probe message at start finds out), missing copies, seq gaps and duplicates (per client and
         room), latency p50/p99/p99.9/max in ms per delivered copy (send timestamp in the text, bench
-        clock), server CPU us per delivered copy, server CPU % and RSS (with --pid), bench CPU %
-        (100 = one core: near 100 x its CPUs, the bench itself is the bottleneck), ok (the sweep verdict).
+        clock), server CPU us per delivered copy, server CPU % and RSS (with --pid), jit% (the share of
+        that CPU a JVM server's JIT compiler threads took: a note flags a step at 10% or more, whose
+        numbers show the JVM warming up), bench CPU % (100 = one core: near 100 x its CPUs, the bench
+        itself is the bottleneck), ok (the sweep verdict).
         Then one JSON line per step (and a "saturation" line with --sweep); JSON lines start with '{'.
         Progress goes to stderr. Exit code 0 when the run completed (read missing/ok for the verdict),
         1 when it could not run (server unreachable, connections refused, probe not delivered),

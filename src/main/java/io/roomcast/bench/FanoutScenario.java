@@ -130,8 +130,11 @@ final class FanoutScenario {
     fleet.onShards(s -> s.startStep(start, mStart, mEnd, rate * s.publishers.size() / totalPublishers, o.rooms));
     sleepUntil(mStart);
     long srv0 = ProcStats.cpuMicros(o.pids);
+    long jit0 = ProcStats.compilerCpuMicros(o.pids);
     long self0 = ProcStats.cpuMicros(ProcStats.SELF);
     sleepUntil(mEnd);
+    // The compiler's span lies within the server's: read after it at the start, before it at the end.
+    long jit1 = ProcStats.compilerCpuMicros(o.pids);
     long srv1 = ProcStats.cpuMicros(o.pids);
     long self1 = ProcStats.cpuMicros(ProcStats.SELF);
     long rss = ProcStats.rssKb(o.pids);
@@ -161,7 +164,7 @@ final class FanoutScenario {
     return new StepResult(o.name(), step, rate, o.rooms, o.members, o.publishers, echo, window, c.acked(),
         c.sendErrors(), c.skipped(), Math.max(0, c.pending()), c.lost() - lostBefore,
         c.acked() * copiesPerSend, c.copies(), shortClients, extraClients, c.gaps(), c.dups(), latency, drainMs,
-        srv0 < 0 || srv1 < 0 ? -1 : srv1 - srv0, rss, self0 < 0 || self1 < 0 ? -1 : self1 - self0,
+        srv0 < 0 || srv1 < 0 ? -1 : srv1 - srv0, jit0 < 0 || jit1 < 0 ? -1 : jit1 - jit0, rss, self0 < 0 || self1 < 0 ? -1 : self1 - self0,
         Runtime.getRuntime().availableProcessors(), c.firstError());
   }
 

@@ -32,14 +32,54 @@ final class ProcStats {
   /** utime + stime of {@code pid} in microseconds, or -1 when it cannot be read (process gone). */
   static long cpuMicros(long pid) {
     try {
-      String stat = Files.readString(dir(pid).resolve("stat"), StandardCharsets.US_ASCII);
-      // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of the whole line
-      return ticks * 1_000_000L / clockTicks();
+      return statTicks(Files.readString(dir(pid).resolve("stat"), StandardCharsets.US_ASCII)) * 1_000_000L / clockTicks();
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  /** utime + stime, in clock ticks, of a {@code /proc/…/stat} line. */
+  static long statTicks(String stat) {
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of the whole line
+  }
+
+  /**
+   * CPU time of a JVM's JIT compiler threads ({@code C1 CompilerThread…}, {@code C2 CompilerThread…}),
+   * in microseconds; -1 when {@code pid} has none (not a JVM, or unreadable). A JVM compiles its hot
+   * paths after thousands of calls, on the server's own CPU: while it does, CPU per copy and latency
+   * measure its warm-up, not its steady state.
+   */
+  static long compilerCpuMicros(long pid) {
+    long ticks = 0;
+    boolean found = false;
+    try (var tasks = Files.list(dir(pid).resolve("task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+          if (isCompilerThread(stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) {
+            found = true;
+            ticks += statTicks(stat);
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return found ? ticks * 1_000_000L / clockTicks() : -1;
+  }
+
+  /** Sum of {@link #compilerCpuMicros} over the pids (-1 if any has no compiler threads). */
+  static long compilerCpuMicros(List<Long> pids) {
+    return sum(pids, ProcStats::compilerCpuMicros);
+  }
+
+  /** True for the thread name (as the kernel keeps it: 15 characters) of a HotSpot JIT compiler thread. */
+  static boolean isCompilerThread(String comm) {
+    return comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre");
   }
 
   /** Sum of {@link #cpuMicros} over the given pids (-1 if any is unreadable or the list is empty). */

@@ -12,6 +12,8 @@ import java.util.Locale;
  * JSON lines always start with '{' and stand alone on their line ({@code grep '^{'} picks them).
  */
 final class Report {
+  /** A JIT share of the server's CPU from which a step is flagged as measuring a warming-up JVM. */
+  static final double JIT_WARNING_PCT = 10;
   private final PrintStream out;
   private final boolean jsonOnly;
   private final List<String> jsonLines = new ArrayList<>();
@@ -26,11 +28,16 @@ final class Report {
 
   void step(StepResult r) {
     legend = "(latency per delivered copy; us/copy, srv% and srvMB: server CPU per delivered copy, CPU and RSS"
-        + " in the measured window, with --pid";
+        + " in the measured window, with --pid; jit%: the share of that CPU a JVM server's JIT compiler threads took";
     table(StepResult.header(), r.row());
     json(r.json());
     if (r.firstError() != null) {
       note("step " + r.step() + ": first error: " + r.firstError());
+    }
+    if (r.serverJitSharePct() >= JIT_WARNING_PCT) {
+      note(String.format(Locale.ROOT, "step %d: the server's JIT compiler took %.0f%% of its CPU in the window: it was"
+          + " still warming up, and us/copy and latency show it (a longer --prime measures its steady state)",
+          r.step(), r.serverJitSharePct()));
     }
   }
 

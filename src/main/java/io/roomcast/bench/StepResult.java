@@ -13,7 +13,7 @@ import org.HdrHistogram.Histogram;
 record StepResult(String scenario, int step, double targetRate, int rooms, int members, int publishers, boolean echo,
     double windowSec, long offered, long sendErrors, long skipped, long unansweredAtEnd, long lostConnections,
     long expected, long delivered, long clientsShort, long clientsExtra, long gaps, long dups,
-    Histogram latencyUs, long drainMs, long serverCpuUs, long serverRssKb, long benchCpuUs, int benchCpus,
+    Histogram latencyUs, long drainMs, long serverCpuUs, long serverJitUs, long serverRssKb, long benchCpuUs, int benchCpus,
     String firstError) {
 
   /** p99 above this fails a sweep step. */
@@ -45,6 +45,14 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
     return serverCpuUs < 0 ? Double.NaN : serverCpuUs / (windowSec * 10_000);
   }
 
+  /**
+   * The share (%) of the server's CPU in the window taken by its JIT compiler threads: NaN without
+   * --pid, or for a server that is not a HotSpot JVM.
+   */
+  double serverJitSharePct() {
+    return serverJitUs < 0 || serverCpuUs <= 0 ? Double.NaN : 100.0 * serverJitUs / serverCpuUs;
+  }
+
   double benchCpuPct() {
     return benchCpuUs < 0 ? Double.NaN : benchCpuUs / (windowSec * 10_000);
   }
@@ -60,16 +68,16 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
   }
 
   static String header() {
-    return String.format(Locale.ROOT, "%4s %9s %9s %10s %11s %11s %7s %5s %5s %8s %8s %8s %8s %7s %6s %7s %6s %4s",
+    return String.format(Locale.ROOT, "%4s %9s %9s %10s %11s %11s %7s %5s %5s %8s %8s %8s %8s %7s %6s %5s %7s %6s %4s",
         "step", "target/s", "offered/s", "copies/s", "expected", "delivered", "missing", "gaps", "dups",
-        "p50ms", "p99ms", "p99.9ms", "maxms", "us/copy", "srv%", "srvMB", "bench%", "ok");
+        "p50ms", "p99ms", "p99.9ms", "maxms", "us/copy", "srv%", "jit%", "srvMB", "bench%", "ok");
   }
 
   String row() {
-    return String.format(Locale.ROOT, "%4d %9.0f %9.0f %10.0f %11d %11d %7d %5d %5d %8s %8s %8s %8s %7s %6s %7s %6s %4s",
+    return String.format(Locale.ROOT, "%4d %9.0f %9.0f %10.0f %11d %11d %7d %5d %5d %8s %8s %8s %8s %7s %6s %5s %7s %6s %4s",
         step, targetRate, offeredPerSec(), deliveredPerSec(), expected, delivered, expected - delivered, gaps, dups,
         fmt(latencyMs(50), 3), fmt(latencyMs(99), 3), fmt(latencyMs(99.9), 3), fmt(maxMs(), 3),
-        fmt(serverUsPerCopy(), 2), fmt(serverCpuPct(), 0), serverRssKb < 0 ? "-" : fmt(serverRssKb / 1024.0, 0),
+        fmt(serverUsPerCopy(), 2), fmt(serverCpuPct(), 0), fmt(serverJitSharePct(), 0), serverRssKb < 0 ? "-" : fmt(serverRssKb / 1024.0, 0),
         fmt(benchCpuPct(), 0), ok() ? "yes" : "NO");
   }
 
@@ -90,6 +98,9 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
     if (serverCpuUs >= 0) {
       j.put("serverCpuUs", serverCpuUs).put("serverCpuPct", round(serverCpuPct(), 1))
           .put("serverCpuUsPerCopy", delivered == 0 ? null : round(serverUsPerCopy(), 3));
+    }
+    if (serverJitUs >= 0) {
+      j.put("serverJitCpuUs", serverJitUs).put("serverJitSharePct", round(serverJitSharePct(), 1));
     }
     if (serverRssKb >= 0) {
       j.put("serverRssKb", serverRssKb);

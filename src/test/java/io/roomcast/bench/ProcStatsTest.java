@@ -1,10 +1,17 @@
 package io.roomcast.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The bench reads a JVM server's heap in use from {@code jcmd PID GC.heap_info}, as each Java prints it. */
+/**
+ * What the bench reads from a server process: a JVM's heap in use from {@code jcmd PID GC.heap_info},
+ * as each Java prints it, and the CPU time of its JIT compiler threads from {@code /proc}.
+ */
 class ProcStatsTest {
 
   @Test
@@ -42,5 +49,38 @@ class ProcStatsTest {
   @Test
   void anAnswerWithoutHeapLinesGivesMinusOne() {
     assertEquals(-1, ProcStats.heapUsedKb("12345:\ncom.sun.tools.attach.AttachNotSupportedException: Unable to open socket file\n"));
+  }
+
+  @Test
+  void cpuTicksAreUtimePlusStimeEvenWhenTheNameHoldsSpacesAndParentheses() {
+    String stat = "4242 (C2 CompilerThre) S 1 4242 4242 0 -1 4194368 12 0 0 0 250 17 0 0 20 0 30 0 99 0 0";
+    assertEquals(267, ProcStats.statTicks(stat));
+    assertEquals(5, ProcStats.statTicks("7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 3 2 0 0 20 0 1 0 5 0 0"));
+  }
+
+  @Test
+  void compilerThreadsAreTheHotSpotOnes() {
+    assertTrue(ProcStats.isCompilerThread("C2 CompilerThre"));
+    assertTrue(ProcStats.isCompilerThread("C1 CompilerThre"));
+    assertFalse(ProcStats.isCompilerThread("vert.x-eventloo"));
+    assertFalse(ProcStats.isCompilerThread("VM Thread"));
+    assertFalse(ProcStats.isCompilerThread("node"));
+  }
+
+  @Test
+  void aJvmHasCompilerCpuTimeAndOtherProcessesHaveNone() throws Exception {
+    long self = ProcessHandle.current().pid();
+    long jit = ProcStats.compilerCpuMicros(self);
+    assertTrue(jit >= 0, "this JVM has compiler threads: " + jit);
+    assertTrue(jit <= ProcStats.cpuMicros(self), "a part of the process's CPU time");
+    Process sleep = new ProcessBuilder("sleep", "30").start();
+    try {
+      assertEquals(-1, ProcStats.compilerCpuMicros(sleep.pid()), "not a JVM");
+      assertEquals(-1, ProcStats.compilerCpuMicros(List.of(self, sleep.pid())), "unknown as soon as one is");
+    } finally {
+      sleep.destroy();
+      sleep.waitFor(5, TimeUnit.SECONDS);
+    }
+    assertEquals(-1, ProcStats.compilerCpuMicros(sleep.pid()), "a process that is gone");
   }
 }
