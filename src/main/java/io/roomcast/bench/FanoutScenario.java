@@ -164,7 +164,8 @@ final class FanoutScenario {
     return new StepResult(o.name(), step, rate, o.rooms, o.members, o.publishers, echo, window, c.acked(),
         c.sendErrors(), c.skipped(), Math.max(0, c.pending()), c.lost() - lostBefore,
         c.acked() * copiesPerSend, c.copies(), shortClients, extraClients, c.gaps(), c.dups(), latency, drainMs,
-        srv0 < 0 || srv1 < 0 ? -1 : srv1 - srv0, jit0 < 0 || jit1 < 0 ? -1 : jit1 - jit0, rss, self0 < 0 || self1 < 0 ? -1 : self1 - self0,
+        srv0 < 0 || srv1 < 0 ? -1 : srv1 - srv0, jit0 < 0 || jit1 < 0 ? -1 : jit1 - jit0, rss,
+        self0 < 0 || self1 < 0 ? -1 : self1 - self0,
         Runtime.getRuntime().availableProcessors(), c.firstError());
   }
 

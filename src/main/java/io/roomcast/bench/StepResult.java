@@ -13,8 +13,8 @@ import org.HdrHistogram.Histogram;
 record StepResult(String scenario, int step, double targetRate, int rooms, int members, int publishers, boolean echo,
     double windowSec, long offered, long sendErrors, long skipped, long unansweredAtEnd, long lostConnections,
     long expected, long delivered, long clientsShort, long clientsExtra, long gaps, long dups,
-    Histogram latencyUs, long drainMs, long serverCpuUs, long serverJitUs, long serverRssKb, long benchCpuUs, int benchCpus,
-    String firstError) {
+    Histogram latencyUs, long drainMs, long serverCpuUs, long serverJitUs, long serverRssKb, long benchCpuUs,
+    int benchCpus, String firstError) {
 
   /** p99 above this fails a sweep step. */
   static final double P99_LIMIT_MS = 100;
@@ -77,7 +77,8 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
     return String.format(Locale.ROOT, "%4d %9.0f %9.0f %10.0f %11d %11d %7d %5d %5d %8s %8s %8s %8s %7s %6s %5s %7s %6s %4s",
         step, targetRate, offeredPerSec(), deliveredPerSec(), expected, delivered, expected - delivered, gaps, dups,
         fmt(latencyMs(50), 3), fmt(latencyMs(99), 3), fmt(latencyMs(99.9), 3), fmt(maxMs(), 3),
-        fmt(serverUsPerCopy(), 2), fmt(serverCpuPct(), 0), fmt(serverJitSharePct(), 0), serverRssKb < 0 ? "-" : fmt(serverRssKb / 1024.0, 0),
+        fmt(serverUsPerCopy(), 2), fmt(serverCpuPct(), 0), fmt(serverJitSharePct(), 0),
+        serverRssKb < 0 ? "-" : fmt(serverRssKb / 1024.0, 0),
         fmt(benchCpuPct(), 0), ok() ? "yes" : "NO");
   }
 
