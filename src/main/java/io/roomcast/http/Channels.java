@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.net.InetSocketAddress;
 
 /**
  * The Netty channel under a Vert.x connection, for what Vert.x has no public API for: writing shared
@@ -30,5 +31,11 @@ final class Channels {
     } else {
       channel.close();
     }
+  }
+
+  /** The channel's peer as {@code address:port}, for logs. */
+  static String remote(Channel channel) {
+    return channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(channel.remoteAddress());
   }
 }

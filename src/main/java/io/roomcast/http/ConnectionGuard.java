@@ -60,8 +60,15 @@ public final class ConnectionGuard {
   }
 
   public String clientIp(HttpServerRequest req) {
-    String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
-    String xff = req.getHeader("X-Forwarded-For");
+    return clientIp(req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(),
+        req.getHeader("X-Forwarded-For"));
+  }
+
+  /** {@code peer} is the TCP peer's address (null if unknown), {@code xff} the X-Forwarded-For header. */
+  public String clientIp(String peer, String xff) {
+    if (peer == null) {
+      peer = "unknown";
+    }
     if (xff == null || !trustedProxies.contains(peer)) {
       return peer;
     }

@@ -1,7 +1,6 @@
 package io.roomcast.http;
 
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -11,16 +10,12 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The HTTP verticle (one instance per event loop): serves {@code webroot/} and {@code /health},
@@ -31,10 +26,9 @@ public final class HttpVerticle extends VerticleBase {
   private final RoomcastConfig config;
   private final int port;
   private final NodeServices node;
-  /** Connections that have not finished their first request yet, with their deadline timer. */
-  private final Map<HttpConnection, Long> unfinished = new HashMap<>();
   private HttpServer server;
   private Gateway gateway;
+  private WebSocketUpgrade.Endpoint wsEndpoint;
   /** Forwards SockJS requests to the node holding their session (cluster only); a field, as Vert.x 5
    *  closes clients nobody references. */
   private HttpClient sockJsForwardClient;
@@ -52,7 +46,12 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     OriginCheck origins = new OriginCheck(config.http().allowedOrigins());
     router.get("/health").handler(new HealthRoute(vertx, node)::handle);
-    router.get(config.http().wsPath()).handler(origins::handle).handler(this::upgrade);
+    // WebSocket upgrades are taken before the router (WebSocketUpgrade); what reaches it here is a
+    // request that is not one, or one from a foreign origin (403).
+    router.get(config.http().wsPath()).handler(origins::handle).handler(ctx ->
+        ctx.response().setStatusCode(400).end("expected a WebSocket upgrade\n"));
+    wsEndpoint = new WebSocketUpgrade.Endpoint(config.http().wsPath(), origins, node, gateway,
+        config.limits().maxFrameBytes(), config.http().upgradeTimeoutMs());
     if (config.sockjs().enabled()) {
       mountSockJs(router, origins);
     }
@@ -70,10 +69,9 @@ public final class HttpVerticle extends VerticleBase {
     // or half a head was never timed out. WebSocket and SockJS only need HTTP/1.1.
     HttpServerOptions options = new HttpServerOptions()
         .setHttp2ClearTextEnabled(false)
-        // Messages are reassembled (and bounded by maxFrameBytes) in WebSocketTransport, not by Vert.x.
+        // For SockJS's websocket transport; /ws is upgraded by WebSocketUpgrade. No permessage-deflate
+        // (browsers always offer it): it would compress every frame once per recipient.
         .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
-        // No permessage-deflate (browsers always offer it): it would compress every broadcast once per
-        // recipient instead of writing the shared bytes, and keep a zlib context per connection.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         // With one HTTP verticle every response is written on its event loop, so Vert.x may write an
@@ -85,10 +83,7 @@ public final class HttpVerticle extends VerticleBase {
         .setIdleTimeout(idleSeconds);
     server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)
-        .requestHandler(req -> {
-          cancelDeadline(req.connection());
-          router.handle(req);
-        });
+        .requestHandler(router);
     return Future.join(gateway.start(), server.listen(port, config.http().host()));
   }
 
@@ -106,21 +101,14 @@ public final class HttpVerticle extends VerticleBase {
     return gateway;
   }
 
-  /** A connection must finish its first request (such as the upgrade) within http.upgradeTimeoutMs. */
+  /**
+   * Every HTTP/1 connection gets a {@link WebSocketUpgrade} just before Vert.x's handler: it upgrades
+   * the ws path and enforces http.upgradeTimeoutMs on the first request.
+   */
   private void onConnection(HttpConnection conn) {
-    long timer = vertx.setTimer(config.http().upgradeTimeoutMs(), t -> {
-      unfinished.remove(conn);
-      node.refusals().count("upgrade_timeout", String.valueOf(conn.remoteAddress()));
-      conn.close();
-    });
-    unfinished.put(conn, timer);
-    conn.closeHandler(v -> cancelDeadline(conn));
-  }
-
-  private void cancelDeadline(HttpConnection conn) {
-    Long timer = unfinished.remove(conn);
-    if (timer != null) {
-      vertx.cancelTimer(timer);
+    Channel channel = Channels.of(conn);
+    if (channel != null && channel.pipeline().get(WebSocketUpgrade.VERTX_HANDLER) != null) {
+      channel.pipeline().addBefore(WebSocketUpgrade.VERTX_HANDLER, "wsUpgrade", new WebSocketUpgrade(wsEndpoint));
     }
   }
 
@@ -164,41 +152,8 @@ public final class HttpVerticle extends VerticleBase {
         transport.close(perIp ? 4429 : 4503, perIp ? "too many connections from your address" : "server full");
         return;
       }
-      transport.bind(gateway.open(transport, nickParam(socket.uri()), ip));
+      transport.bind(gateway.open(transport, WebSocketUpgrade.nick(socket.uri()), ip));
     }));
-  }
-
-  private static String nickParam(String uri) {
-    return new QueryStringDecoder(uri).parameters().getOrDefault("nick", List.of()).stream().findFirst().orElse(null);
-  }
-
-  private void upgrade(RoutingContext ctx) {
-    String ip = node.guard().clientIp(ctx.request());
-    ConnectionGuard.Verdict verdict = node.guard().admit(ip);
-    if (verdict == ConnectionGuard.Verdict.TOO_MANY) {
-      node.refusals().count("server_full", ip);
-      ctx.response().setStatusCode(503).end("server full, try again later\n");
-      return;
-    }
-    if (verdict == ConnectionGuard.Verdict.TOO_MANY_FROM_IP) {
-      node.refusals().count("too_many_connections_from_ip", ip);
-      ctx.response().setStatusCode(429).end("too many connections from your address\n");
-      return;
-    }
-    String nick = ctx.request().getParam("nick");
-    Channel channel = Channels.of(ctx.request().connection());
-    ctx.request().toWebSocket()
-        .onSuccess(ws -> {
-          WebSocketTransport transport = new WebSocketTransport(vertx, ws, channel, gateway.flusher(),
-              config.limits().maxFrameBytes());
-          transport.bind(gateway.open(transport, nick, ip));
-        })
-        .onFailure(e -> {
-          node.guard().release(ip);
-          if (!ctx.response().ended()) {
-            ctx.response().setStatusCode(400).end("expected a WebSocket upgrade\n");
-          }
-        });
   }
 
   private static StaticHandler staticHandler(String webroot) {

@@ -1,302 +1,239 @@
 package io.roomcast.http;
 
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.unix.UnixChannel;
-import io.netty.handler.ssl.SslHandler;
-import java.io.IOException;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.roomcast.protocol.EncodedFrame;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
-import io.vertx.core.http.ServerWebSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
-/** {@link Transport} over a native WebSocket at the ws path. */
-final class WebSocketTransport implements Transport, Flusher.Flushable {
-  private static final Buffer EMPTY = Buffer.buffer();
+/**
+ * {@link Transport} over a native WebSocket at the ws path: the Netty handler behind the frame codec
+ * that {@link WebSocketUpgrade} installs. It reassembles messages, answers pings and the close
+ * handshake, and hands the chat's frames, encoded once, to its {@link FrameWriter}. All of it runs on
+ * the channel's event loop.
+ */
+final class WebSocketTransport extends ChannelInboundHandlerAdapter implements Transport {
   /**
-   * How long a close we started may wait for the peer. The close frame queues behind whatever the
-   * peer has not read, and Vert.x starts its own closing timeout only once that frame is written: a
-   * peer that never reads again (a slow consumer, a vanished host) would otherwise keep its
-   * connection, slot and room memberships until the HTTP idle timeout.
+   * How long a close we started may wait for the peer's close frame. Ours queues behind whatever the
+   * peer has not read: a peer that never reads again (a slow consumer, a vanished host) would
+   * otherwise keep its connection, slot and room memberships until the TCP stack gives up.
    */
   static final long FORCE_CLOSE_AFTER_MS = 5_000;
-  private final Vertx vertx;
-  private final ServerWebSocket ws;
-  /** The socket's channel: frames are written to it directly and flushed by the {@link Flusher}. */
+  private static final byte[] PING = {(byte) 0x89, 0};
   private final Channel channel;
-  private final Flusher flusher;
-  private final boolean rawFrames;
-  /** Bytes written to the channel this turn and not flushed yet: waiting for the flush, not for the client. */
-  private long unflushed;
-  private boolean flushPending;
-  /**
-   * This turn's first broadcast, not written anywhere yet. If it stays the only frame of the turn it
-   * goes to the socket in one system call at the flush, past Netty's outbound path (which costs
-   * about as much again as the system call itself); a second frame, or any other write, first puts
-   * it in the channel so that order is kept.
-   */
-  private EncodedFrame deferred;
-  /** Frames written through Vert.x whose write has not completed yet. */
-  private int throughVertx;
-  /**
-   * Set once every frame written through Vert.x so far is out, the first of them being the welcome:
-   * the upgrade's writes are done and the pipeline is a WebSocket one, so frames may go straight to
-   * the channel from then on.
-   */
-  private boolean upgraded;
+  private final FrameWriter writer;
   private final int maxMessageBytes;
+  private ClientSession session;
   private boolean closeStarted;
-  private long forceCloseTimer = -1;
+  private ScheduledFuture<?> forceClose;
   /** The fragments of the message being received (null between messages). */
-  private Buffer message;
+  private ByteBuf message;
   private boolean messageIsText;
 
-  WebSocketTransport(Vertx vertx, ServerWebSocket ws, Channel channel, Flusher flusher, int maxMessageBytes) {
-    this.vertx = vertx;
-    this.ws = ws;
+  WebSocketTransport(Channel channel, Flusher flusher, int maxMessageBytes) {
     this.channel = channel;
-    this.flusher = flusher;
-    this.rawFrames = channel != null && channel.pipeline().get(SslHandler.class) == null;
-    if (channel != null && channel.pipeline().get("idle") != null) {
-      // The heartbeat sweep ends silent WebSockets; the HTTP idle handler would only add a promise
-      // and a listener to every frame written.
-      channel.pipeline().remove("idle");
-    }
+    this.writer = new FrameWriter(channel, flusher);
     this.maxMessageBytes = maxMessageBytes;
   }
 
-  /** Wires the socket's input to the session. */
+  /** Feeds the socket's input to the session. */
   void bind(ClientSession session) {
-    // Fragments are reassembled here rather than by textMessageHandler: Vert.x 5.2's aggregator drops
-    // the rest of a message whose first fragment is empty and then throws on every later text frame
-    // of the connection (a dead connection and a stack trace in the log per frame).
-    ws.frameHandler(frame -> onFrame(session, frame));
-    ws.pongHandler(b -> session.touch());
-    ws.exceptionHandler(this::onException);
-    ws.closeHandler(v -> {
-      vertx.cancelTimer(forceCloseTimer);
-      session.onClose();
-    });
+    this.session = session;
   }
 
-  /** Data frames only: Netty has already refused out-of-sequence fragments (1002) and over-long frames (1009). */
-  private void onFrame(ClientSession session, WebSocketFrame frame) {
-    WebSocketFrameType type = frame.type();
-    if (type == WebSocketFrameType.TEXT || type == WebSocketFrameType.BINARY) {
-      message = Buffer.buffer();
-      messageIsText = type == WebSocketFrameType.TEXT;
-    } else if (type != WebSocketFrameType.CONTINUATION || message == null) {
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof WebSocketFrame frame && session != null) {
+        onFrame(ctx, frame);
+      }
+      // Anything else is what is left of the upgrade request (its empty last content).
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** Netty's decoder has already refused out-of-sequence fragments (1002) and over-long frames (1009). */
+  private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
+    if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame
+        || frame instanceof ContinuationWebSocketFrame) {
+      onData(frame);
+    } else if (frame instanceof PingWebSocketFrame) {
+      session.touch();
+      if (!closeStarted) {
+        writer.beforeFlush();
+        ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+        writer.flushed();
+      }
+    } else if (frame instanceof PongWebSocketFrame) {
+      session.touch();
+    } else if (frame instanceof CloseWebSocketFrame close) {
+      onCloseFrame(ctx, close);
+    }
+  }
+
+  private void onData(WebSocketFrame frame) {
+    ByteBuf data = frame.content();
+    if (!(frame instanceof ContinuationWebSocketFrame)) {
+      if (frame.isFinalFragment()) { // the usual case: a whole message in one frame
+        deliver(frame instanceof TextWebSocketFrame, data);
+        return;
+      }
+      message = Unpooled.buffer(data.readableBytes());
+      messageIsText = frame instanceof TextWebSocketFrame;
+    } else if (message == null) {
       return;
     }
-    if (message.length() + frame.binaryData().length() > maxMessageBytes) {
+    if (message.readableBytes() + data.readableBytes() > maxMessageBytes) {
       message = null;
       close(1009, "message too big");
       return;
     }
-    message.appendBuffer(frame.binaryData());
-    if (frame.isFinal()) {
-      Buffer complete = message;
+    message.writeBytes(data);
+    if (frame.isFinalFragment()) {
+      ByteBuf complete = message;
       message = null;
-      if (messageIsText) {
-        session.onText(complete.toString());
-      } else {
-        session.onBinary();
-      }
+      deliver(messageIsText, complete);
     }
   }
 
+  /** Invalid UTF-8 becomes U+FFFD, as docs/PROTOCOL.md states, rather than a 1007 close. */
+  private void deliver(boolean text, ByteBuf data) {
+    if (text) {
+      session.onText(data.toString(StandardCharsets.UTF_8));
+    } else {
+      session.onBinary();
+    }
+  }
+
+  /** The peer's close: the answer to ours (so the TCP connection ends), or its own, which we echo. */
+  private void onCloseFrame(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
+    if (closeStarted) {
+      channel.close();
+      return;
+    }
+    int code = close.statusCode();
+    closeNow(ctx, code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null));
+  }
+
+  /** Writes a last close frame, after everything written before it, and ends the TCP connection. */
+  private void closeNow(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
+    closeStarted = true;
+    writer.beforeFlush();
+    ctx.writeAndFlush(close).addListener(ChannelFutureListener.CLOSE);
+    writer.flushed();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closeStarted = true; // nothing more is written
+    if (forceClose != null) {
+      forceClose.cancel(false);
+    }
+    message = null;
+    writer.discard();
+    if (session != null) {
+      session.onClose();
+    }
+    ctx.fireChannelInactive(); // Vert.x's connection, behind, does its own bookkeeping
+  }
+
   /**
-   * Protocol violations surface here, not as closes: an over-long frame or a broken fragment sequence
-   * (from the decoder). They close with the decoder's code (1009 too big, 1002 protocol error); anything
-   * else is a transport fault that the close handler will report.
+   * A protocol violation found by the decoder (which reads nothing more) ends the connection with its
+   * code (1002, or 1009 for an over-long frame) and the documented reason; anything else is a
+   * transport fault. Either way quietly: client mistakes are not logged with stack traces.
    */
-  private void onException(Throwable e) {
-    if (e instanceof CorruptedWebSocketFrameException c) {
-      close(c.closeStatus().code(), c.closeStatus().reasonText());
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof CorruptedWebSocketFrameException e && !closeStarted && channel.isActive()) {
+      closeNow(ctx, new CloseWebSocketFrame(e.closeStatus()));
+    } else {
+      channel.close();
     }
   }
 
   /**
    * Writes one frame for this client alone (welcome, ack, error, direct message). It goes to the
    * channel with the broadcasts and leaves with them at this turn's flush, so a client's frames keep
-   * the order they were written in and several leave in one system call. The first frames go
-   * through Vert.x instead, ordered after its own writes of the upgrade; once they are out the socket
-   * is a WebSocket for good (see {@link #upgraded}).
+   * the order they were written in and several leave in one system call.
    */
   @Override
   public void send(EncodedFrame frame) {
-    if (closeStarted || ws.isClosed()) {
-      return;
+    if (onLoop(() -> send(frame)) && !closeStarted) {
+      writer.send(frame.webSocketFrame(channel.alloc()));
     }
-    if (!upgraded || !direct()) {
-      writeThroughVertx(frame);
-      return;
-    }
-    undefer();
-    writeToHead(frame.webSocketFrame(channel.alloc()));
-    flushThisTurn();
   }
 
-  /** The frame wraps the shared bytes: Vert.x's API would build a text frame only from a String. */
-  private void writeThroughVertx(EncodedFrame frame) {
-    throughVertx++; // nothing is deferred here: only a direct, upgraded socket defers
-    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.bytes()), true))
-        .onComplete(ar -> {
-          throughVertx--;
-          if (ar.succeeded() && throughVertx == 0) {
-            upgraded = true;
-          }
-        });
-  }
-
-  /**
-   * True when raw frames may be written to the channel here: it exists, this is its event loop, and
-   * no TLS handler sits in the pipeline (raw bytes written below it would leave unencrypted; Roomcast
-   * serves plain HTTP and leaves TLS to the load balancer, but a pipeline with TLS stays correct).
-   */
-  private boolean direct() {
-    return rawFrames && channel.eventLoop().inEventLoop();
-  }
-
-  /**
-   * Writes the broadcast's WebSocket frame, encoded once for every recipient. The turn's first frame
-   * waits for the flush (see {@link #deferred}); later ones go to the head of the pipeline.
-   */
   @Override
   public void broadcast(EncodedFrame frame) {
-    // The flusher belongs to the gateway's event loop: a socket served by another thread (never
-    // seen; Vert.x serves a connection on the loop of the verticle that accepted it) takes the
-    // thread-safe path, and so do the first frames (see send).
-    if (closeStarted || ws.isClosed() || !upgraded || !direct()) {
-      send(frame);
-      return;
-    }
-    if (!flushPending) {
-      deferred = frame;
-      flushThisTurn();
-      return;
-    }
-    undefer();
-    writeToHead(frame.webSocketFrame());
-  }
-
-  /** Queues this socket for the flush at the end of the turn (once per turn). */
-  private void flushThisTurn() {
-    if (!flushPending) {
-      flushPending = true;
-      flusher.written(this, channel.eventLoop());
-    }
-  }
-
-  /** Puts the deferred broadcast in the channel, ahead of whatever is written next. */
-  private void undefer() {
-    EncodedFrame frame = deferred;
-    if (frame != null && direct()) {
-      deferred = null;
-      writeToHead(frame.webSocketFrame());
+    if (onLoop(() -> broadcast(frame)) && !closeStarted) {
+      writer.broadcast(frame);
     }
   }
 
   /**
-   * Writes a complete WebSocket frame at the head of the pipeline: no encoder or other handler has
-   * anything to add. Vert.x's writes from the tail (pings, the close frame) pass the handlers at once.
+   * True when the caller is on the channel's event loop, where all of this class runs. A call from
+   * another thread (never seen: Vert.x serves a connection on the event loop of the verticle that
+   * accepted it) is handed to the loop instead, and false tells the caller to stop there.
    */
-  private void writeToHead(ByteBuf frame) {
-    ChannelHandlerContext first = channel.pipeline().firstContext();
-    if (first != null) {
-      unflushed += frame.readableBytes();
-      first.write(frame, channel.voidPromise());
-    } else {
-      frame.release(); // the channel is closing
+  private boolean onLoop(Runnable again) {
+    if (channel.eventLoop().inEventLoop()) {
+      return true;
     }
+    channel.eventLoop().execute(again);
+    return false;
   }
 
-  @Override
-  public void flush() {
-    flushPending = false;
-    EncodedFrame frame = deferred;
-    deferred = null;
-    if (frame != null) {
-      ByteBuf bytes = frame.webSocketFrame();
-      if (writeToSocket(bytes)) {
-        return; // nothing else was written this turn: any other write would have put the frame in the channel
-      }
-      writeToHead(bytes); // what is left of it
-    }
-    unflushed = 0;
-    channel.flush();
-  }
-
-  /**
-   * Writes the frame with one system call when nothing is queued ahead of it. True when all of it
-   * went; otherwise {@code frame}'s reader index is past what went, and the rest must be queued.
-   * An error is left for Netty's own write of the rest to meet and handle as it always does.
-   */
-  private boolean writeToSocket(ByteBuf frame) {
-    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-    if (!(channel instanceof UnixChannel unix) || !channel.isActive() || out == null
-        || out.totalPendingWriteBytes() != 0 || !frame.hasMemoryAddress()) {
-      return false;
-    }
-    try {
-      int n = unix.fd().writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
-      frame.skipBytes(n);
-      return !frame.isReadable();
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /**
-   * What the client has left unread: bytes flushed to the channel that the kernel has not taken yet
-   * (Netty counts them as it goes). Frames still waiting for this turn's flush are not the client's
-   * doing and do not count.
-   */
   @Override
   public long queuedBytes() {
-    if (channel == null) {
-      return 0;
-    }
-    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-    return out == null ? 0 : Math.max(0, out.totalPendingWriteBytes() - unflushed);
+    return writer.queuedBytes();
   }
 
   @Override
   public void ping() {
-    if (!ws.isClosed()) {
-      undefer();
-      ws.writePing(EMPTY);
+    if (onLoop(this::ping) && !closeStarted) {
+      writer.send(Unpooled.wrappedBuffer(PING));
     }
   }
 
+  /**
+   * Starts the close handshake: the close frame leaves after everything written before it, and the
+   * TCP connection ends when the peer answers, or after {@link #FORCE_CLOSE_AFTER_MS} at the latest.
+   */
   @Override
   public void close(int code, String reason) {
-    if (!ws.isClosed() && !closeStarted) {
-      closeStarted = true;
-      undefer();
-      ws.close((short) code, reason);
-      forceCloseTimer = vertx.setTimer(FORCE_CLOSE_AFTER_MS, t -> abort()); // the close handler follows
+    if (!onLoop(() -> close(code, reason)) || closeStarted || !channel.isActive()) {
+      return;
     }
-  }
-
-  /** Drops the TCP connection at once, queued writes and all. */
-  private void abort() {
-    if (channel != null) {
-      Channels.abort(channel);
-    } else {
-      ws.close();
+    closeStarted = true;
+    writer.beforeFlush();
+    ChannelHandlerContext self = channel.pipeline().context(this);
+    if (self == null) {
+      channel.close();
+      return;
     }
+    self.writeAndFlush(new CloseWebSocketFrame(code, reason));
+    writer.flushed();
+    forceClose = channel.eventLoop().schedule(() -> Channels.abort(channel), FORCE_CLOSE_AFTER_MS,
+        TimeUnit.MILLISECONDS);
   }
 
   @Override
   public String remoteAddress() {
-    return String.valueOf(ws.remoteAddress());
+    return Channels.remote(channel);
   }
 }

@@ -389,6 +389,7 @@ class HostileInputTest extends RoomcastTestBase {
     RawWebSocket.Frame close = big.awaitClose(5_000, true);
     assertNotNull(close, "the server closes a frame of max+1 bytes");
     assertEquals(1009, close.closeCode(), close.toString());
+    assertEquals("Message too big", close.closeReason(), "the reason docs/PROTOCOL.md gives");
     completeClose(big);
 
     // Fragments each under the limit, together over it.
@@ -401,6 +402,7 @@ class HostileInputTest extends RoomcastTestBase {
     RawWebSocket.Frame fragClose = frag.awaitClose(5_000, true);
     assertNotNull(fragClose, "the server closes a fragmented message over the limit");
     assertEquals(1009, fragClose.closeCode(), fragClose.toString());
+    assertEquals("message too big", fragClose.closeReason());
     completeClose(frag);
     System.out.println("oversize: single frame " + close + ", fragmented " + fragClose);
 
@@ -434,6 +436,7 @@ class HostileInputTest extends RoomcastTestBase {
       outcomes.add(v.getKey() + " -> " + close);
       assertNotNull(close, v.getKey() + ": no close frame");
       assertEquals(1002, close.closeCode(), v.getKey() + ": " + close);
+      assertEquals("Protocol error", close.closeReason(), v.getKey() + ": the reason docs/PROTOCOL.md gives");
     }
     System.out.println("protocol violations: " + outcomes);
     assertQuietLog();

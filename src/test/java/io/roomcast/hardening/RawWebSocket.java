@@ -90,16 +90,26 @@ public final class RawWebSocket implements AutoCloseable {
   public Handshake upgrade(String path, Map<String, String> extraHeaders) throws IOException {
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
+    writeRaw(upgradeRequest(path, Base64.getEncoder().encodeToString(key), extraHeaders));
+    return readHandshake();
+  }
+
+  /** An upgrade request's bytes, to send alone or together with the first frames. */
+  public byte[] upgradeRequest(String path, String key, Map<String, String> extraHeaders) {
     StringBuilder req = new StringBuilder()
         .append("GET ").append(path).append(" HTTP/1.1\r\n")
         .append("Host: 127.0.0.1:").append(socket.getPort()).append("\r\n")
         .append("Upgrade: websocket\r\n")
         .append("Connection: Upgrade\r\n")
-        .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(key)).append("\r\n")
+        .append("Sec-WebSocket-Key: ").append(key).append("\r\n")
         .append("Sec-WebSocket-Version: 13\r\n");
     extraHeaders.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
     req.append("\r\n");
-    writeRaw(req.toString().getBytes(StandardCharsets.US_ASCII));
+    return req.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Reads a response head (and a small body when it is not a 101). */
+  public Handshake readHandshake() throws IOException {
     handshake = readResponseHead(5_000);
     return handshake;
   }

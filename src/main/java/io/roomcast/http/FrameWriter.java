@@ -1,0 +1,148 @@
+package io.roomcast.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.unix.UnixChannel;
+import io.roomcast.protocol.EncodedFrame;
+import java.io.IOException;
+
+/**
+ * Writes a WebSocket's outgoing frames, already encoded, straight to the head of its channel (Roomcast
+ * serves plain HTTP: no handler below would change them), flushed once per event-loop turn by the
+ * gateway's {@link Flusher}. Runs on the channel's event loop only.
+ */
+final class FrameWriter implements Flusher.Flushable {
+  private final Channel channel;
+  private final Flusher flusher;
+  /** Bytes written to the channel this turn and not flushed yet: waiting for the flush, not for the client. */
+  private long unflushed;
+  private boolean flushPending;
+  /**
+   * This turn's first broadcast, not written anywhere yet. If it stays the only frame of the turn it
+   * goes to the socket in one system call at the flush, past Netty's outbound path (which costs
+   * about as much again as the system call itself); a second frame, or any other write, first puts
+   * it in the channel so that order is kept.
+   */
+  private EncodedFrame deferred;
+
+  FrameWriter(Channel channel, Flusher flusher) {
+    this.channel = channel;
+    this.flusher = flusher;
+  }
+
+  /** Writes a frame of this client's alone; it leaves at this turn's flush, after every frame before it. */
+  void send(ByteBuf frame) {
+    undefer();
+    writeToHead(frame);
+    flushThisTurn();
+  }
+
+  /**
+   * Writes a broadcast's WebSocket frame, encoded once for every recipient. The turn's first frame
+   * waits for the flush (see {@link #deferred}); later ones go to the head of the pipeline.
+   */
+  void broadcast(EncodedFrame frame) {
+    if (!flushPending) {
+      deferred = frame;
+      flushThisTurn();
+      return;
+    }
+    undefer();
+    writeToHead(frame.webSocketFrame());
+  }
+
+  /** Before a write that is flushed at once (through the pipeline): everything before it goes first. */
+  void beforeFlush() {
+    undefer();
+  }
+
+  /** After a flush outside {@link #flush}: nothing written so far waits for us any more. */
+  void flushed() {
+    unflushed = 0;
+  }
+
+  /** The connection is gone: a deferred frame will not be written. */
+  void discard() {
+    deferred = null;
+  }
+
+  /** Queues this socket for the flush at the end of the turn (once per turn). */
+  private void flushThisTurn() {
+    if (!flushPending) {
+      flushPending = true;
+      flusher.written(this, channel.eventLoop());
+    }
+  }
+
+  /** Puts the deferred broadcast in the channel, ahead of whatever is written next. */
+  private void undefer() {
+    EncodedFrame frame = deferred;
+    if (frame != null) {
+      deferred = null;
+      writeToHead(frame.webSocketFrame());
+    }
+  }
+
+  /**
+   * Writes a complete WebSocket frame at the head of the pipeline: no encoder or other handler has
+   * anything to add.
+   */
+  private void writeToHead(ByteBuf frame) {
+    ChannelHandlerContext first = channel.pipeline().firstContext();
+    if (first != null) {
+      unflushed += frame.readableBytes();
+      first.write(frame, channel.voidPromise());
+    } else {
+      frame.release(); // the channel is closing
+    }
+  }
+
+  @Override
+  public void flush() {
+    flushPending = false;
+    EncodedFrame frame = deferred;
+    deferred = null;
+    if (frame != null) {
+      ByteBuf bytes = frame.webSocketFrame();
+      if (writeToSocket(bytes)) {
+        return; // nothing else was written this turn: any other write would have put the frame in the channel
+      }
+      writeToHead(bytes); // what is left of it
+    }
+    unflushed = 0;
+    channel.flush();
+  }
+
+  /**
+   * Writes the frame with one system call when nothing is queued ahead of it. True when all of it
+   * went; otherwise {@code frame}'s reader index is past what went, and the rest must be queued.
+   * An error is left for Netty's own write of the rest to meet and handle as it always does.
+   */
+  private boolean writeToSocket(ByteBuf frame) {
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    if (!(channel instanceof UnixChannel unix) || !channel.isActive() || out == null
+        || out.totalPendingWriteBytes() != 0 || !frame.hasMemoryAddress()) {
+      return false;
+    }
+    try {
+      int n = unix.fd().writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
+      frame.skipBytes(n);
+      return !frame.isReadable();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * What the client has left unread: bytes flushed to the channel that the kernel has not taken yet
+   * (Netty counts them as it goes). Frames still waiting for this turn's flush are not the client's
+   * doing and do not count.
+   */
+  long queuedBytes() {
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    return out == null ? 0 : Math.max(0, out.totalPendingWriteBytes() - unflushed);
+  }
+
+}
