@@ -3,8 +3,9 @@ package io.roomcast.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -45,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * the frames are written as raw bytes at the head of the pipeline: Roomcast serves plain HTTP and
  * leaves TLS to the load balancer.
  */
-final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
+final class WebSocketUpgrade extends ChannelDuplexHandler {
   /** Pipeline name of Vert.x's HTTP handler; this handler goes just before it. */
   static final String VERTX_HANDLER = "handler";
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -69,6 +70,11 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
   private final Endpoint endpoint;
   /** The rest of a refused upgrade request is dropped, so Vert.x never sees half a request. */
   private boolean dropRest;
+  /**
+   * Requests handed to Vert.x and not answered yet. An upgrade pipelined behind one of them is left
+   * to Vert.x (which answers 400) rather than taken: the 101 would overtake Vert.x's response.
+   */
+  private int withVertx;
   /**
    * Closes a connection whose first request head has not arrived in time (nothing sent, half a head,
    * a head trickled byte by byte): idle connections must not hold a slot of the server.
@@ -116,12 +122,24 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
       return;
     }
     dropRest = false;
-    if (msg instanceof HttpRequest req && isUpgrade(req)) {
+    if (msg instanceof HttpRequest req && withVertx == 0 && isUpgrade(req)) {
       ReferenceCountUtil.release(msg);
       take(ctx, req);
-    } else {
-      ctx.fireChannelRead(msg);
+      return;
     }
+    if (msg instanceof HttpRequest) {
+      withVertx++;
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  /** Vert.x's responses pass here on their way out; the end of one answers a request. */
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof LastHttpContent && withVertx > 0) {
+      withVertx--;
+    }
+    ctx.write(msg, promise);
   }
 
   /** A WebSocket handshake for our path that the router would let through (no body, allowed origin). */

@@ -102,6 +102,26 @@ class WebSocketUpgradeTest extends RoomcastTestBase {
         "the page's own origin");
   }
 
+  @Test
+  void aConnectionThatServedOtherRequestsUpgradesButAPipelinedUpgradeIsRefused() throws IOException {
+    RawWebSocket ws = tcp();
+    for (String path : new String[] {"/", "/health"}) {
+      ws.writeRaw(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      assertEquals(200, ws.readHandshake().status(), path);
+    }
+    assertEquals(101, ws.upgrade("/ws?nick=reuser", Map.of()).status(), "after two answered requests");
+    assertFrame(next(ws), "type", "welcome", "nick", "reuser");
+
+    // An upgrade sent before the answer to the request ahead of it must not overtake that answer.
+    RawWebSocket pipelined = tcp();
+    ByteArrayOutputStream both = new ByteArrayOutputStream();
+    both.writeBytes("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    both.writeBytes(pipelined.upgradeRequest("/ws", "dGhlIHNhbXBsZSBub25jZQ==", Map.of()));
+    pipelined.writeRaw(both.toByteArray());
+    assertEquals(200, pipelined.readHandshake().status(), "the first request's answer comes first");
+    assertEquals(400, pipelined.readHandshake().status(), "the pipelined upgrade is refused, not taken");
+  }
+
   /** Sends GET /ws with {@code headers} (each line ending in CRLF) besides Host, and returns the status. */
   private int status(String headers) throws IOException {
     RawWebSocket ws = tcp();
