@@ -2,9 +2,11 @@ package io.roomcast.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.roomcast.protocol.EncodedFrame;
 import java.io.IOException;
 
@@ -53,14 +55,15 @@ final class FrameWriter implements Flusher.Flushable {
     writeToHead(frame.webSocketFrame());
   }
 
-  /** Before a write that is flushed at once (through the pipeline): everything before it goes first. */
-  void beforeFlush() {
+  /**
+   * Writes a control frame (pong, close) through the pipeline from {@code ctx}, where the WebSocket
+   * encoder turns it into bytes, and flushes at once: everything written before it goes first.
+   */
+  ChannelFuture writeAndFlush(ChannelHandlerContext ctx, WebSocketFrame frame) {
     undefer();
-  }
-
-  /** After a flush outside {@link #flush}: nothing written so far waits for us any more. */
-  void flushed() {
-    unflushed = 0;
+    ChannelFuture written = ctx.writeAndFlush(frame);
+    unflushed = 0; // that flush took everything written so far
+    return written;
   }
 
   /** The connection is gone: a deferred frame will not be written. */

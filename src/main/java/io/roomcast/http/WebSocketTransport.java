@@ -75,9 +75,7 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
     } else if (frame instanceof PingWebSocketFrame) {
       session.touch();
       if (!closeStarted) {
-        writer.beforeFlush();
-        ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
-        writer.flushed();
+        writer.writeAndFlush(ctx, new PongWebSocketFrame(frame.content().retain()));
       }
     } else if (frame instanceof PongWebSocketFrame) {
       session.touch();
@@ -133,9 +131,7 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
   /** Writes a last close frame, after everything written before it, and ends the TCP connection. */
   private void closeNow(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
     closeStarted = true;
-    writer.beforeFlush();
-    ctx.writeAndFlush(close).addListener(ChannelFutureListener.CLOSE);
-    writer.flushed();
+    writer.writeAndFlush(ctx, close).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override
@@ -220,14 +216,12 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
       return;
     }
     closeStarted = true;
-    writer.beforeFlush();
     ChannelHandlerContext self = channel.pipeline().context(this);
     if (self == null) {
       channel.close();
       return;
     }
-    self.writeAndFlush(new CloseWebSocketFrame(code, reason));
-    writer.flushed();
+    writer.writeAndFlush(self, new CloseWebSocketFrame(code, reason));
     forceClose = channel.eventLoop().schedule(() -> Channels.abort(channel), FORCE_CLOSE_AFTER_MS,
         TimeUnit.MILLISECONDS);
   }
