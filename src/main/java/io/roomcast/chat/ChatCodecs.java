@@ -51,7 +51,56 @@ public final class ChatCodecs {
         r -> new Delivery(r.str(), r.frame(), r.str(), r.bool(), r.num(), r.bool()));
     register(bus, Targeted.class, (w, t) -> w.str(t.session()).frame(t.frame()),
         r -> new Targeted(r.str(), r.frame()));
+    register(bus, ReplicaUpdate.class, ChatCodecs::writeUpdate, ChatCodecs::readUpdate);
     bus.registerCodec(new RoomEvents.Codec());
+  }
+
+  /** An update as its codec writes it for another node. */
+  static Buffer toWire(ReplicaUpdate u) {
+    Buffer b = Buffer.buffer();
+    writeUpdate(new Writer(b), u);
+    return b;
+  }
+
+  /** An update as another node reads it. */
+  static ReplicaUpdate fromWire(Buffer b) {
+    return readUpdate(new Reader(b, 0));
+  }
+
+  /** The snapshot (rare) as JSON, then each change as a tag and its fields. */
+  private static void writeUpdate(Writer w, ReplicaUpdate u) {
+    w.json(u.snapshot() == null ? null : Replica.toJson(u.snapshot()));
+    w.count(u.changes().size());
+    for (ReplicaUpdate.Change c : u.changes()) {
+      if (c instanceof ReplicaUpdate.Message m) {
+        w.count(0).str(m.name()).str(m.epoch()).num(m.seq()).frame(m.frame());
+      } else if (c instanceof ReplicaUpdate.RoomState r) {
+        w.count(1).str(r.name()).str(r.epoch()).num(r.seq());
+      } else if (c instanceof ReplicaUpdate.Forget f) {
+        w.count(2).str(f.name());
+      } else if (c instanceof ReplicaUpdate.MemberState ms) {
+        w.count(3).json(ms.member());
+      } else if (c instanceof ReplicaUpdate.Gone g) {
+        w.count(4).str(g.session());
+      }
+    }
+  }
+
+  private static ReplicaUpdate readUpdate(Reader r) {
+    JsonObject snapshot = r.json();
+    int n = r.count();
+    List<ReplicaUpdate.Change> changes = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      changes.add(switch (r.count()) {
+        case 0 -> new ReplicaUpdate.Message(r.str(), r.str(), r.num(), r.frame());
+        case 1 -> new ReplicaUpdate.RoomState(r.str(), r.str(), r.num());
+        case 2 -> new ReplicaUpdate.Forget(r.str());
+        case 3 -> new ReplicaUpdate.MemberState(r.json());
+        case 4 -> new ReplicaUpdate.Gone(r.str());
+        default -> throw new IllegalStateException("unknown change in a chat state copy");
+      });
+    }
+    return new ReplicaUpdate(snapshot == null ? null : Replica.fromJson(snapshot), changes);
   }
 
   private static <T> void register(EventBus bus, Class<T> type, BiConsumer<Writer, T> encode,
@@ -119,6 +168,11 @@ public final class ChatCodecs {
       return bytes(f.bytes());
     }
 
+    Writer count(int n) {
+      b.appendInt(n);
+      return this;
+    }
+
     Writer frames(List<EncodedFrame> frames) {
       b.appendInt(frames.size());
       frames.forEach(this::frame);
@@ -170,9 +224,14 @@ public final class ChatCodecs {
       return EncodedFrame.ofBytes(bytes());
     }
 
-    List<EncodedFrame> frames() {
+    int count() {
       int n = b.getInt(pos);
       pos += 4;
+      return n;
+    }
+
+    List<EncodedFrame> frames() {
+      int n = count();
       List<EncodedFrame> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         out.add(frame());

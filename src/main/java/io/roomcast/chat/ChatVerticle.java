@@ -61,7 +61,7 @@ public final class ChatVerticle extends VerticleBase {
       replicated = new ReplicatedStore(vertx, pipeline, view, replica, config.cluster().requestTimeoutMs());
       store = replicated;
       // Every node may be the follower: it keeps the copy the chat sends it.
-      copies = vertx.eventBus().<JsonObject>consumer(Addresses.replica(view.nodeId()), msg -> {
+      copies = vertx.eventBus().<ReplicaUpdate>consumer(Addresses.replica(view.nodeId()), msg -> {
         replica.apply(msg.body());
         msg.reply(null);
       }).completion();

@@ -16,10 +16,9 @@ import java.util.Map;
  * snapshot, then kept current by the changes the chat sends, in the order it made them. Confined to
  * the chat verticle's event loop.
  *
- * <p>Changes are JSON objects: {@code {"t":"room","name","epoch","seq"}}, {@code {"t":"msg","name",
- * "epoch","seq","frame"}}, {@code {"t":"forget","name"}}, {@code {"t":"member","session","nick",
- * "gateway","node","rooms"}}, {@code {"t":"gone","session"}}; a snapshot is {@code {"rooms":[{"name",
- * "epoch","seq","history":[frame…]}],"members":[member…]}}.
+ * <p>What the chat sends is a {@link ReplicaUpdate}. Its snapshot, when there is one, travels as JSON
+ * ({@code {"rooms":[{"name","epoch","seq","history":[frame…]}],"members":[member…]}}): it is sent
+ * once per new follower.
  */
 final class Replica {
   private static final class RoomCopy {
@@ -36,13 +35,12 @@ final class Replica {
     this.historySize = historySize;
   }
 
-  /** Applies one message from the chat: a snapshot (replacing everything) and/or a list of changes. */
-  void apply(JsonObject body) {
-    JsonObject snapshot = body.getJsonObject("snapshot");
-    if (snapshot != null) {
+  /** Applies one message from the chat: a snapshot (replacing everything), then its changes. */
+  void apply(ReplicaUpdate update) {
+    ChatStore.Snapshot s = update.snapshot();
+    if (s != null) {
       rooms.clear();
       members.clear();
-      ChatStore.Snapshot s = fromJson(snapshot);
       for (ChatStore.StoredRoom r : s.rooms()) {
         RoomCopy c = room(r.name());
         c.epoch = r.epoch();
@@ -51,35 +49,30 @@ final class Replica {
       }
       s.members().forEach(m -> members.put(m.getString("session"), m));
     }
-    for (Object o : body.getJsonArray("changes", new JsonArray())) {
-      change((JsonObject) o);
-    }
+    update.changes().forEach(this::change);
   }
 
-  private void change(JsonObject c) {
-    switch (c.getString("t")) {
-      case "room" -> {
-        RoomCopy r = room(c.getString("name"));
-        r.epoch = c.getString("epoch");
-        r.seq = c.getLong("seq");
-      }
-      case "msg" -> {
-        RoomCopy r = room(c.getString("name"));
-        r.epoch = c.getString("epoch");
-        r.seq = c.getLong("seq");
-        if (historySize > 0) {
-          if (r.history.size() >= historySize) {
-            r.history.removeFirst();
-          }
-          r.history.addLast(new Room.Stored(r.seq, frame(c.getString("frame"))));
+  private void change(ReplicaUpdate.Change c) {
+    if (c instanceof ReplicaUpdate.Message m) {
+      RoomCopy r = room(m.name());
+      r.epoch = m.epoch();
+      r.seq = m.seq();
+      if (historySize > 0) {
+        if (r.history.size() >= historySize) {
+          r.history.removeFirst();
         }
+        r.history.addLast(new Room.Stored(m.seq(), m.frame()));
       }
-      case "forget" -> rooms.remove(c.getString("name"));
-      case "member" -> members.put(c.getString("session"), c);
-      case "gone" -> members.remove(c.getString("session"));
-      default -> {
-        // a change from a newer version: nothing to keep
-      }
+    } else if (c instanceof ReplicaUpdate.RoomState rs) {
+      RoomCopy r = room(rs.name());
+      r.epoch = rs.epoch();
+      r.seq = rs.seq();
+    } else if (c instanceof ReplicaUpdate.Forget f) {
+      rooms.remove(f.name());
+    } else if (c instanceof ReplicaUpdate.MemberState ms) {
+      members.put(ms.member().getString("session"), ms.member());
+    } else if (c instanceof ReplicaUpdate.Gone g) {
+      members.remove(g.session());
     }
   }
 

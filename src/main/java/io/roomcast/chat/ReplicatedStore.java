@@ -6,8 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -33,7 +31,7 @@ final class ReplicatedStore implements ChatStore {
   private final Replica local;
   private final long timeoutMs;
   private Supplier<Snapshot> state;
-  private JsonArray pending = new JsonArray();
+  private List<ReplicaUpdate.Change> pending = new ArrayList<>();
   /** Completed when the changes in {@link #pending} (and any failed before them) are on the follower. */
   private List<Promise<Void>> waiting = new ArrayList<>();
   private Promise<Void> current;
@@ -66,28 +64,27 @@ final class ReplicatedStore implements ChatStore {
 
   @Override
   public void room(Room room) {
-    change(new JsonObject().put("t", "room").put("name", room.name).put("epoch", room.epoch).put("seq", room.seq()));
+    change(new ReplicaUpdate.RoomState(room.name, room.epoch, room.seq()));
   }
 
   @Override
   public void message(Room room, Room.Stored m) {
-    change(new JsonObject().put("t", "msg").put("name", room.name).put("epoch", room.epoch).put("seq", m.seq())
-        .put("frame", m.frame().toString()));
+    change(new ReplicaUpdate.Message(room.name, room.epoch, m.seq(), m.frame()));
   }
 
   @Override
   public void forget(Room room) {
-    change(new JsonObject().put("t", "forget").put("name", room.name));
+    change(new ReplicaUpdate.Forget(room.name));
   }
 
   @Override
   public void member(Member m) {
-    change(m.toJson().put("t", "member"));
+    change(new ReplicaUpdate.MemberState(m.toJson()));
   }
 
   @Override
   public void memberGone(Member m) {
-    change(new JsonObject().put("t", "gone").put("session", m.session));
+    change(new ReplicaUpdate.Gone(m.session));
   }
 
   /** The copy this node kept as a follower: what it takes over. */
@@ -96,7 +93,7 @@ final class ReplicatedStore implements ChatStore {
     return Future.succeededFuture(local.snapshot());
   }
 
-  private void change(JsonObject c) {
+  private void change(ReplicaUpdate.Change c) {
     if (state == null) {
       return; // not running the chat
     }
@@ -133,7 +130,7 @@ final class ReplicatedStore implements ChatStore {
     String follower = view.follower();
     if (follower == null) {
       // Alone: nobody to copy to, nothing to wait for.
-      pending = new JsonArray();
+      pending = new ArrayList<>();
       complete(takeWaiting());
       return;
     }
@@ -142,9 +139,8 @@ final class ReplicatedStore implements ChatStore {
       return;
     }
     // A snapshot is taken now, so it already holds every pending change.
-    JsonObject body = snapshot ? new JsonObject().put("snapshot", Replica.toJson(state.get()))
-        : new JsonObject().put("changes", pending);
-    pending = new JsonArray();
+    ReplicaUpdate body = snapshot ? new ReplicaUpdate(state.get(), List.of()) : new ReplicaUpdate(null, pending);
+    pending = new ArrayList<>();
     List<Promise<Void>> group = takeWaiting();
     inFlight = true;
     vertx.eventBus().request(Addresses.replica(follower), body, new DeliveryOptions().setSendTimeout(timeoutMs))

@@ -1,0 +1,83 @@
+package io.roomcast.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.roomcast.protocol.EncodedFrame;
+import io.roomcast.protocol.Frames;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The follower's copy of the chat's state, fed through the same wire form the chat sends between
+ * nodes: what a node taking the chat over starts from.
+ */
+class ReplicaTest {
+
+  private static EncodedFrame message(String room, long seq, String text) {
+    return EncodedFrame.of(Frames.message(room, seq, "amy", text, null, 1_700_000_000_000L + seq));
+  }
+
+  private static JsonObject member(String session, String nick, String... rooms) {
+    return new JsonObject().put("session", session).put("nick", nick).put("gateway", "g1").put("node", "n1")
+        .put("rooms", new JsonArray(List.of((Object[]) rooms)));
+  }
+
+  @Test
+  void changesSentOverTheWireRebuildRoomsHistoryAndSessions() {
+    Replica replica = new Replica(2);
+    ReplicaUpdate first = new ReplicaUpdate(null, List.of(
+        new ReplicaUpdate.RoomState("lobby", "e1", 0),
+        new ReplicaUpdate.MemberState(member("s1", "amy", "lobby")),
+        new ReplicaUpdate.MemberState(member("s2", "bob", "lobby")),
+        new ReplicaUpdate.Message("lobby", "e1", 1, message("lobby", 1, "one \"quoted\" ünïcode")),
+        new ReplicaUpdate.Message("lobby", "e1", 2, message("lobby", 2, "two")),
+        new ReplicaUpdate.Message("lobby", "e1", 3, message("lobby", 3, "three")),
+        new ReplicaUpdate.RoomState("old", "e9", 7),
+        new ReplicaUpdate.Forget("old"),
+        new ReplicaUpdate.Gone("s2")));
+    replica.apply(ChatCodecs.fromWire(ChatCodecs.toWire(first)));
+
+    ChatStore.Snapshot s = replica.snapshot();
+    assertEquals(1, s.rooms().size(), "a forgotten room is not kept");
+    ChatStore.StoredRoom lobby = s.rooms().get(0);
+    assertEquals("lobby", lobby.name());
+    assertEquals("e1", lobby.epoch());
+    assertEquals(3, lobby.seq());
+    // History keeps the last two (its size), byte for byte what the chat encoded.
+    assertEquals(List.of(2L, 3L), lobby.history().stream().map(Room.Stored::seq).toList());
+    assertEquals(message("lobby", 3, "three").toString(), lobby.history().get(1).frame().toString());
+    assertEquals(List.of("amy"), s.members().stream().map(m -> m.getString("nick")).toList());
+    assertEquals(new JsonArray().add("lobby"), s.members().get(0).getJsonArray("rooms"));
+  }
+
+  @Test
+  void aSnapshotReplacesEverythingAndTravelsWithTheChangesAfterIt() {
+    Replica replica = new Replica(10);
+    replica.apply(ChatCodecs.fromWire(ChatCodecs.toWire(new ReplicaUpdate(null, List.of(
+        new ReplicaUpdate.RoomState("stale", "e0", 4), new ReplicaUpdate.MemberState(member("s9", "zed")))))));
+
+    ChatStore.Snapshot snapshot = new ChatStore.Snapshot(
+        List.of(new ChatStore.StoredRoom("ops", "e2", 5, List.of(new Room.Stored(5, message("ops", 5, "five"))))),
+        List.of(member("s1", "amy", "ops")));
+    ReplicaUpdate update = ChatCodecs.fromWire(ChatCodecs.toWire(new ReplicaUpdate(snapshot,
+        List.of(new ReplicaUpdate.Message("ops", "e2", 6, message("ops", 6, "six"))))));
+    replica.apply(update);
+
+    ChatStore.Snapshot s = replica.snapshot();
+    assertEquals(List.of("ops"), s.rooms().stream().map(ChatStore.StoredRoom::name).toList());
+    assertEquals(6, s.rooms().get(0).seq());
+    assertEquals(List.of(5L, 6L), s.rooms().get(0).history().stream().map(Room.Stored::seq).toList());
+    assertEquals(List.of("s1"), s.members().stream().map(m -> m.getString("session")).toList());
+  }
+
+  @Test
+  void anUpdateWithoutSnapshotReadsBackWithoutOne() {
+    ReplicaUpdate back = ChatCodecs.fromWire(ChatCodecs.toWire(new ReplicaUpdate(null, List.of())));
+    assertNull(back.snapshot());
+    assertTrue(back.changes().isEmpty());
+  }
+}
