@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.roomcast.protocol.EncodedFrame;
@@ -14,10 +16,20 @@ import java.io.IOException;
  * Writes a WebSocket's outgoing frames, already encoded, straight to the head of its channel (Roomcast
  * serves plain HTTP: no handler below would change them), flushed once per event-loop turn by the
  * gateway's {@link Flusher}. Runs on the channel's event loop only.
+ *
+ * <p>A broadcast touches every member's writer once to queue a frame and once to flush it, and with
+ * a thousand members each touch is likely a cache miss (the kernel's socket work in between evicts
+ * them). So the writer keeps what those two steps need in its own fields, rather than reaching it
+ * through the channel, its unsafe and its socket every time.
  */
 final class FrameWriter implements Flusher.Flushable {
   private final Channel channel;
   private final Flusher flusher;
+  private final EventLoop loop;
+  /** The channel's outbound buffer: Netty keeps the same one until the channel closes. */
+  private final ChannelOutboundBuffer out;
+  /** The socket, for a write straight from a frame's memory; null off the native transport. */
+  private final FileDescriptor fd;
   /** Bytes written to the channel this turn and not flushed yet: waiting for the flush, not for the client. */
   private long unflushed;
   private boolean flushPending;
@@ -32,6 +44,9 @@ final class FrameWriter implements Flusher.Flushable {
   FrameWriter(Channel channel, Flusher flusher) {
     this.channel = channel;
     this.flusher = flusher;
+    this.loop = channel.eventLoop();
+    this.out = channel.unsafe().outboundBuffer();
+    this.fd = channel instanceof UnixChannel unix ? unix.fd() : null;
   }
 
   /** Writes a frame of this client's alone; it leaves at this turn's flush, after every frame before it. */
@@ -75,7 +90,7 @@ final class FrameWriter implements Flusher.Flushable {
   private void flushThisTurn() {
     if (!flushPending) {
       flushPending = true;
-      flusher.written(this, channel.eventLoop());
+      flusher.written(this, loop);
     }
   }
 
@@ -108,33 +123,34 @@ final class FrameWriter implements Flusher.Flushable {
     EncodedFrame frame = deferred;
     deferred = null;
     if (frame != null) {
-      ByteBuf bytes = frame.webSocketFrame();
-      if (writeToSocket(bytes)) {
+      ByteBuf shared = frame.sharedWebSocketFrame();
+      int sent = writeToSocket(shared);
+      if (sent == shared.readableBytes()) {
         return; // nothing else was written this turn: any other write would have put the frame in the channel
       }
-      writeToHead(bytes); // what is left of it
+      ByteBuf rest = frame.webSocketFrame();
+      rest.skipBytes(sent);
+      writeToHead(rest);
     }
     unflushed = 0;
     channel.flush();
   }
 
   /**
-   * Writes the frame with one system call when nothing is queued ahead of it. True when all of it
-   * went; otherwise {@code frame}'s reader index is past what went, and the rest must be queued.
-   * An error is left for Netty's own write of the rest to meet and handle as it always does.
+   * Writes the frame with one system call, straight from its shared memory, when nothing is queued
+   * ahead of it; returns how many bytes went (0 when it could not be written this way). An error is
+   * left for Netty's own write of the rest to meet and handle as it always does.
    */
-  private boolean writeToSocket(ByteBuf frame) {
-    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-    if (!(channel instanceof UnixChannel unix) || !channel.isActive() || out == null
-        || out.totalPendingWriteBytes() != 0 || !frame.hasMemoryAddress()) {
-      return false;
+  private int writeToSocket(ByteBuf shared) {
+    // isActive() first: once the channel is closed its descriptor number may already be another socket's.
+    if (fd == null || !channel.isActive() || out == null || out.totalPendingWriteBytes() != 0
+        || !shared.hasMemoryAddress()) {
+      return 0;
     }
     try {
-      int n = unix.fd().writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
-      frame.skipBytes(n);
-      return !frame.isReadable();
+      return Math.max(0, fd.writeAddress(shared.memoryAddress(), shared.readerIndex(), shared.writerIndex()));
     } catch (IOException e) {
-      return false;
+      return 0;
     }
   }
 
@@ -144,7 +160,6 @@ final class FrameWriter implements Flusher.Flushable {
    * doing and do not count.
    */
   long queuedBytes() {
-    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
     return out == null ? 0 : Math.max(0, out.totalPendingWriteBytes() - unflushed);
   }
 

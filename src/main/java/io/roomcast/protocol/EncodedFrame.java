@@ -77,13 +77,21 @@ public final class EncodedFrame {
    * direct memory goes with the garbage collector).
    */
   public ByteBuf webSocketFrame() {
+    return sharedWebSocketFrame().duplicate();
+  }
+
+  /**
+   * The shared frame itself, not a view, for a write straight from its memory: callers read it and
+   * never change its indexes. Saves a view per recipient when the whole frame goes in one write.
+   */
+  public ByteBuf sharedWebSocketFrame() {
     ByteBuf frame = webSocketFrame;
     if (frame == null) {
       ByteBuf direct = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(webSocketFrameSize())).clear();
       frame = Unpooled.unreleasableBuffer(writeWebSocketFrame(direct));
       webSocketFrame = frame;
     }
-    return frame.duplicate();
+    return frame;
   }
 
   /**
