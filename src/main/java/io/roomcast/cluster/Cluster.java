@@ -31,7 +31,7 @@ public final class Cluster {
   public static Future<Vertx> vertx(RoomcastConfig config) {
     RoomcastConfig.Cluster c = config.cluster();
     // Native transport (epoll) when it loads: cheaper writes, the bulk of a fan-out's cost.
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.eventLoops());
     if (!c.enabled()) {
       return Future.succeededFuture(Vertx.builder().with(options).build());
     }

@@ -11,10 +11,11 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
     Cluster cluster) {
 
   /**
-   * HTTP server settings; {@code instances} 0 means one HTTP verticle per CPU core. An empty
+   * HTTP server settings; {@code instances} 0 means one HTTP verticle per CPU core, and
+   * {@code eventLoops} 0 one event loop per CPU core (see {@link #eventLoops()}). An empty
    * {@code allowedOrigins} admits same-origin browser pages only; {@code ["*"]} admits any.
    */
-  public record Http(String host, int port, int instances, String webroot, String wsPath,
+  public record Http(String host, int port, int instances, int eventLoops, String webroot, String wsPath,
       List<String> allowedOrigins, List<String> trustedProxies, long upgradeTimeoutMs) {
   }
 
@@ -73,7 +74,8 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
     List<String> proxies = h.getJsonArray("trustedProxies").stream().map(String::valueOf).toList();
     return new RoomcastConfig(
         new Http(nonEmpty(h, "host", "http.host"), range(h, "port", "http.port", 0, 65535),
-            range(h, "instances", "http.instances", 0, 256), nonEmpty(h, "webroot", "http.webroot"), wsPath,
+            range(h, "instances", "http.instances", 0, 256), range(h, "eventLoops", "http.eventLoops", 0, 256),
+            nonEmpty(h, "webroot", "http.webroot"), wsPath,
             origins, proxies, range(h, "upgradeTimeoutMs", "http.upgradeTimeoutMs", 100, 600_000)),
         new SockJs(s.getBoolean("enabled"), sockJsPath,
             range(s, "heartbeatMs", "sockjs.heartbeatMs", 100, 3_600_000),
@@ -103,6 +105,15 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
   /** The number of HTTP verticles to deploy. */
   public int httpInstances() {
     return http.instances() == 0 ? Runtime.getRuntime().availableProcessors() : http.instances();
+  }
+
+  /**
+   * The node's event loops: one per CPU core unless set (Vert.x's own default is two per core). On
+   * one core that is one loop, shared by the chat verticle and the HTTP verticle, so a message goes
+   * from its socket to the chat and back to the room's sockets without waking another thread.
+   */
+  public int eventLoops() {
+    return http.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : http.eventLoops();
   }
 
   private static int range(JsonObject o, String field, String key, int min, int max) {

@@ -1,6 +1,7 @@
 package io.roomcast.support;
 
 import io.roomcast.Roomcast;
+import io.roomcast.cluster.Cluster;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 public abstract class RoomcastTestBase {
   protected Vertx vertx;
   protected Roomcast node;
+  /** The node's own Vert.x instance, when the test sets {@code http.eventLoops}. */
+  private Vertx ownVertx;
   protected RoomcastConfig config;
   private final List<ChatClient> clients = new CopyOnWriteArrayList<>();
 
@@ -36,11 +39,16 @@ public abstract class RoomcastTestBase {
     info.getTestClass().ifPresent(c -> applyClassAnnotations(json, c));
     info.getTestMethod().ifPresent(m -> applyAnnotation(json, m));
     config = RoomcastConfig.from(json);
-    Roomcast.deploy(vertx, config).onComplete(ctx.succeeding(n -> {
+    // A test that sets the event loops gets a node on a Vert.x instance of its own, built as Main
+    // builds it; the others share the test's instance (two loops per core).
+    Future<Vertx> nodeVertx = config.http().eventLoops() > 0
+        ? Cluster.vertx(config).onSuccess(v -> ownVertx = v) : Future.succeededFuture(vertx);
+    nodeVertx.compose(v -> Roomcast.deploy(v, config)).onComplete(ctx.succeeding(n -> {
       node = n;
       ctx.completeNow();
     }));
   }
+
 
   /**
    * Closes every client, one after the other: a SockJS client closes by cutting its pending poll, and
@@ -53,7 +61,9 @@ public abstract class RoomcastTestBase {
     for (ChatClient c : clients) {
       f = f.eventually(c::close);
     }
-    f.onComplete(ar -> ctx.completeNow());
+    Vertx own = ownVertx;
+    ownVertx = null;
+    f.eventually(() -> own == null ? Future.succeededFuture() : own.close()).onComplete(ar -> ctx.completeNow());
   }
 
   /** A nested test class gets its enclosing classes' settings first, then its own. */
