@@ -70,28 +70,28 @@ public final class ChatCodecs {
   /** The snapshot (rare) as JSON, then each change as a tag and its fields. */
   private static void writeUpdate(Writer w, ReplicaUpdate u) {
     w.json(u.snapshot() == null ? null : Replica.toJson(u.snapshot()));
-    w.count(u.changes().size());
+    w.integer(u.changes().size());
     for (ReplicaUpdate.Change c : u.changes()) {
       if (c instanceof ReplicaUpdate.Message m) {
-        w.count(0).str(m.name()).str(m.epoch()).num(m.seq()).frame(m.frame());
+        w.integer(0).str(m.name()).str(m.epoch()).num(m.seq()).frame(m.frame());
       } else if (c instanceof ReplicaUpdate.RoomState r) {
-        w.count(1).str(r.name()).str(r.epoch()).num(r.seq());
+        w.integer(1).str(r.name()).str(r.epoch()).num(r.seq());
       } else if (c instanceof ReplicaUpdate.Forget f) {
-        w.count(2).str(f.name());
+        w.integer(2).str(f.name());
       } else if (c instanceof ReplicaUpdate.MemberState ms) {
-        w.count(3).json(ms.member());
+        w.integer(3).json(ms.member());
       } else if (c instanceof ReplicaUpdate.Gone g) {
-        w.count(4).str(g.session());
+        w.integer(4).str(g.session());
       }
     }
   }
 
   private static ReplicaUpdate readUpdate(Reader r) {
     JsonObject snapshot = r.json();
-    int n = r.count();
+    int n = r.integer();
     List<ReplicaUpdate.Change> changes = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      changes.add(switch (r.count()) {
+      changes.add(switch (r.integer()) {
         case 0 -> new ReplicaUpdate.Message(r.str(), r.str(), r.num(), r.frame());
         case 1 -> new ReplicaUpdate.RoomState(r.str(), r.str(), r.num());
         case 2 -> new ReplicaUpdate.Forget(r.str());
@@ -168,7 +168,7 @@ public final class ChatCodecs {
       return bytes(f.bytes());
     }
 
-    Writer count(int n) {
+    Writer integer(int n) {
       b.appendInt(n);
       return this;
     }
@@ -224,14 +224,14 @@ public final class ChatCodecs {
       return EncodedFrame.ofBytes(bytes());
     }
 
-    int count() {
+    int integer() {
       int n = b.getInt(pos);
       pos += 4;
       return n;
     }
 
     List<EncodedFrame> frames() {
-      int n = count();
+      int n = integer();
       List<EncodedFrame> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         out.add(frame());

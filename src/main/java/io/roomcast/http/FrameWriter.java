@@ -142,7 +142,7 @@ final class FrameWriter implements Flusher.Flushable {
    * left for Netty's own write of the rest to meet and handle as it always does.
    */
   private int writeToSocket(ByteBuf shared) {
-    // isActive() first: once the channel is closed its descriptor number may already be another socket's.
+    // Checked before every write: once the channel is closed, its descriptor number may be another socket's.
     if (fd == null || !channel.isActive() || out == null || out.totalPendingWriteBytes() != 0
         || !shared.hasMemoryAddress()) {
       return 0;
