@@ -59,7 +59,7 @@ class OneCoreNodeTest {
         Thread b = startThread(v).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertNotEquals(a, b, "with two loops, consecutive deployments take turns");
       } finally {
-        v.close();
+        v.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
       }
     }
   }

@@ -49,7 +49,6 @@ public abstract class RoomcastTestBase {
     }));
   }
 
-
   /**
    * Closes every client, one after the other: a SockJS client closes by cutting its pending poll, and
    * one closing at the same moment as another member would have that poll answered (with the other's
