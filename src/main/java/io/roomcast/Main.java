@@ -1,5 +1,6 @@
 package io.roomcast;
 
+import io.roomcast.cluster.Cluster;
 import io.roomcast.config.ConfigException;
 import io.roomcast.config.ConfigLoader;
 import io.roomcast.config.RoomcastConfig;
@@ -58,7 +59,7 @@ public final class Main {
           log.info("Roomcast listening on http://" + shown + ":" + node.port() + "/ (bound to " + host + ":"
               + node.port() + ", WebSocket at " + config.http().wsPath()
               + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "")
-              + "; " + (node.vertx().isNativeTransportEnabled() ? "epoll" : "NIO") + " transport; ready " + (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime())
+              + "; " + Cluster.transportName(node.vertx()) + " transport; ready " + (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime())
               + " ms after JVM start)");
           Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(node)));
         })
@@ -88,6 +89,9 @@ public final class Main {
   /** Words a deployment failure for the operator: a busy port is the common one. */
   private static Throwable startError(RoomcastConfig config, Throwable e) {
     String where = config.http().host() + ":" + config.http().port();
+    if (e instanceof ConfigException) {
+      return new IllegalStateException("config error: " + e.getMessage());
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = String.valueOf(t.getMessage());
       if (t instanceof BindException || m.contains("Address already in use")) {

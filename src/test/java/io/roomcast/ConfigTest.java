@@ -112,6 +112,7 @@ class ConfigTest {
       "port below range       | {\"http\":{\"port\":-1}}                  | http.port",
       "port above range       | {\"http\":{\"port\":65536}}               | http.port",
       "history below range    | {\"rooms\":{\"historySize\":-5}}          | rooms.historySize",
+      "unknown transport      | {\"http\":{\"transport\":\"kqueue\"}}    | http.transport",
       "unknown key            | {\"http\":{\"hots\":\"x\"}}               | http.hots",
       "unknown section        | {\"database\":{}}                         | database",
       "unknown top-level key  | {\"port\":8080}                           | port",

@@ -37,12 +37,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class EventBusApiTest extends RoomcastTestBase {
 
   private Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body).map(m -> m.body());
+    return node.vertx().eventBus().<JsonObject>request(address, body).map(m -> m.body());
   }
 
   /** Fails unless the request fails with a failure message starting with {@code code + ": "}. */
   private Future<ReplyException> refused(String address, JsonObject body, String code) {
-    return vertx.eventBus().request(address, body).transform(ar -> {
+    return node.vertx().eventBus().request(address, body).transform(ar -> {
       if (ar.succeeded()) {
         return Future.failedFuture(new AssertionError(address + " accepted " + body + ": " + ar.result().body()));
       }
@@ -177,7 +177,7 @@ class EventBusApiTest extends RoomcastTestBase {
   void roomEventsCarryMessagesJoinsAndLeavesExactlyAsClientsSeeThem(Transport t, VertxTestContext ctx) {
     List<JsonObject> events = new CopyOnWriteArrayList<>();
     Promise<Void> fourEvents = Promise.promise();
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer("roomcast.events.lobby", msg -> {
+    MessageConsumer<JsonObject> consumer = node.vertx().eventBus().consumer("roomcast.events.lobby", msg -> {
       events.add(msg.body());
       if (events.size() == 4) {
         fourEvents.tryComplete();

@@ -5,12 +5,15 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
 import io.roomcast.chat.ClusterView;
+import io.roomcast.config.ConfigException;
 import io.roomcast.config.RoomcastConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.transport.Transport;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -27,20 +30,65 @@ public final class Cluster {
   private Cluster() {
   }
 
-  /** A started Vert.x instance for this config. */
+  /**
+   * A started Vert.x instance for this config; failed with a {@link ConfigException} when
+   * {@code http.transport} names a transport this machine cannot load.
+   */
   public static Future<Vertx> vertx(RoomcastConfig config) {
     RoomcastConfig.Cluster c = config.cluster();
-    // Native transport (epoll) when it loads: cheaper writes, the bulk of a fan-out's cost.
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.eventLoops());
+    Transport transport;
+    try {
+      transport = transport(config.http().transport());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops());
+    VertxBuilder builder = Vertx.builder().with(options).withTransport(transport);
     if (!c.enabled()) {
-      return Future.succeededFuture(Vertx.builder().with(options).build());
+      return Future.succeededFuture(builder.build());
     }
     Logger.getLogger("com.hazelcast").setLevel(Level.WARNING);
     String publicHost = c.publicHost().isEmpty() ? c.host() : c.publicHost();
     options.setEventBusOptions(new EventBusOptions()
         .setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(publicHost));
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast(c)))
-        .buildClustered();
+    return builder.withClusterManager(new HazelcastClusterManager(hazelcast(c))).buildClustered();
+  }
+
+  /**
+   * The transport {@code http.transport} names. {@code auto} prefers io_uring: a fan-out writes one
+   * frame to each of many sockets in one event-loop turn, and io_uring submits all of those writes
+   * with one system call where epoll makes one per socket (on a kernel with page-table isolation
+   * every system call's entry and exit is dear). Kernels and container profiles that forbid io_uring
+   * get epoll, and anything else NIO.
+   */
+  static Transport transport(String name) {
+    return switch (name) {
+      case "io_uring" -> available(Transport.IO_URING, name);
+      case "epoll" -> available(Transport.EPOLL, name);
+      case "nio" -> Transport.NIO;
+      default -> Transport.IO_URING.available() ? Transport.IO_URING
+          : Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO;
+    };
+  }
+
+  private static Transport available(Transport t, String name) {
+    if (!t.available()) {
+      Throwable cause = t.unavailabilityCause();
+      throw new ConfigException("http.transport is " + name + ", which this machine cannot use: "
+          + (cause == null ? "not available" : cause.getMessage()));
+    }
+    return t;
+  }
+
+  /** The name ({@code io_uring}, {@code epoll}, {@code nio}, ...) of the transport a Vert.x instance runs on. */
+  public static String transportName(Vertx vertx) {
+    String impl = ((VertxInternal) vertx).transport().getClass().getSimpleName();
+    return switch (impl) {
+      case "IoUringTransport" -> "io_uring";
+      case "EpollTransport" -> "epoll";
+      case "KQueueTransport" -> "kqueue";
+      default -> "nio";
+    };
   }
 
   /** The Hazelcast config: Vert.x's own (its maps and event bus subscriptions), then our network. */

@@ -12,10 +12,12 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
 
   /**
    * HTTP server settings; {@code instances} 0 means one HTTP verticle per CPU core, and
-   * {@code eventLoops} 0 one event loop per CPU core (see {@link #eventLoops()}). An empty
+   * {@code eventLoops} 0 one event loop per CPU core (see {@link #eventLoops()}). {@code transport} is
+   * the node's network transport: {@code auto} (io_uring where the kernel allows it, else epoll, else
+   * NIO), {@code io_uring}, {@code epoll} or {@code nio}. An empty
    * {@code allowedOrigins} admits same-origin browser pages only; {@code ["*"]} admits any.
    */
-  public record Http(String host, int port, int instances, int eventLoops, String webroot, String wsPath,
+  public record Http(String host, int port, int instances, int eventLoops, String transport, String webroot, String wsPath,
       List<String> allowedOrigins, List<String> trustedProxies, long upgradeTimeoutMs) {
   }
 
@@ -52,6 +54,9 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
       List<String> members, boolean multicast, String httpAddress, long requestTimeoutMs) {
   }
 
+  /** The values of {@code http.transport}. */
+  public static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
+
   /** The built-in defaults (the same values as conf/config.json). */
   public static RoomcastConfig defaults() {
     return from(ConfigLoader.defaults());
@@ -75,7 +80,7 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
     return new RoomcastConfig(
         new Http(nonEmpty(h, "host", "http.host"), range(h, "port", "http.port", 0, 65535),
             range(h, "instances", "http.instances", 0, 256), range(h, "eventLoops", "http.eventLoops", 0, 256),
-            nonEmpty(h, "webroot", "http.webroot"), wsPath,
+            oneOf(h, "transport", "http.transport", TRANSPORTS), nonEmpty(h, "webroot", "http.webroot"), wsPath,
             origins, proxies, range(h, "upgradeTimeoutMs", "http.upgradeTimeoutMs", 100, 600_000)),
         new SockJs(s.getBoolean("enabled"), sockJsPath,
             range(s, "heartbeatMs", "sockjs.heartbeatMs", 100, 3_600_000),
@@ -114,6 +119,14 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
    */
   public int eventLoops() {
     return http.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : http.eventLoops();
+  }
+
+  private static String oneOf(JsonObject o, String field, String key, List<String> allowed) {
+    String v = o.getString(field);
+    if (!allowed.contains(v)) {
+      throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+    return v;
   }
 
   private static int range(JsonObject o, String field, String key, int min, int max) {

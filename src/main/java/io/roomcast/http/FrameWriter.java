@@ -6,8 +6,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.roomcast.protocol.EncodedFrame;
 import java.io.IOException;
@@ -28,7 +28,11 @@ final class FrameWriter implements Flusher.Flushable {
   private final EventLoop loop;
   /** The channel's outbound buffer: Netty keeps the same one until the channel closes. */
   private final ChannelOutboundBuffer out;
-  /** The socket, for a write straight from a frame's memory; null off the native transport. */
+  /**
+   * The socket, for a write straight from a frame's memory; epoll only. Under io_uring a write of
+   * our own would be one system call per socket, where the channel's write joins the turn's single
+   * submission; under NIO there is no descriptor.
+   */
   private final FileDescriptor fd;
   /** Bytes written to the channel this turn and not flushed yet: waiting for the flush, not for the client. */
   private long unflushed;
@@ -46,7 +50,7 @@ final class FrameWriter implements Flusher.Flushable {
     this.flusher = flusher;
     this.loop = channel.eventLoop();
     this.out = channel.unsafe().outboundBuffer();
-    this.fd = channel instanceof UnixChannel unix ? unix.fd() : null;
+    this.fd = channel instanceof EpollSocketChannel epoll ? epoll.fd() : null;
   }
 
   /** Writes a frame of this client's alone; it leaves at this turn's flush, after every frame before it. */

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * still release it (slot, room membership) within a bounded time.
  */
 @ServerConfig({"limits.maxQueueBytes=65536", "limits.ratePerSecond=100000", "limits.rateBurst=100000"})
-class SlowConsumerTest extends RoomcastTestBase {
+public class SlowConsumerTest extends RoomcastTestBase {
   private static final String ROOM = "busy";
   private static final int CHATTERS = 10;
   /** Each chatter sends one message of this many characters every {@link #SEND_EVERY_MS} ms: 500 messages/s in all. */

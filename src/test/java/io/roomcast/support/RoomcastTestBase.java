@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 public abstract class RoomcastTestBase {
   protected Vertx vertx;
   protected Roomcast node;
-  /** The node's own Vert.x instance, when the test sets {@code http.eventLoops}. */
+  /** The node's own Vert.x instance. */
   private Vertx ownVertx;
   protected RoomcastConfig config;
   private final List<ChatClient> clients = new CopyOnWriteArrayList<>();
@@ -39,11 +39,9 @@ public abstract class RoomcastTestBase {
     info.getTestClass().ifPresent(c -> applyClassAnnotations(json, c));
     info.getTestMethod().ifPresent(m -> applyAnnotation(json, m));
     config = RoomcastConfig.from(json);
-    // A test that sets the event loops gets a node on a Vert.x instance of its own, built as Main
-    // builds it; the others share the test's instance (two loops per core).
-    Future<Vertx> nodeVertx = config.http().eventLoops() > 0
-        ? Cluster.vertx(config).onSuccess(v -> ownVertx = v) : Future.succeededFuture(vertx);
-    nodeVertx.compose(v -> Roomcast.deploy(v, config)).onComplete(ctx.succeeding(n -> {
+    // The node runs on a Vert.x instance of its own, built as Main builds it (event loops and
+    // transport from the config); the test's clients run on the test's instance.
+    Cluster.vertx(config).onSuccess(v -> ownVertx = v).compose(v -> Roomcast.deploy(v, config)).onComplete(ctx.succeeding(n -> {
       node = n;
       ctx.completeNow();
     }));
@@ -65,10 +63,20 @@ public abstract class RoomcastTestBase {
     f.eventually(() -> own == null ? Future.succeededFuture() : own.close()).onComplete(ar -> ctx.completeNow());
   }
 
-  /** A nested test class gets its enclosing classes' settings first, then its own. */
+  /**
+   * A nested test class gets its enclosing classes' settings first, then those of the classes it
+   * extends (so that a scenario class rerun as a nested subclass keeps its own), then its own.
+   */
   private static void applyClassAnnotations(JsonObject json, Class<?> c) {
     if (c.getEnclosingClass() != null) {
       applyClassAnnotations(json, c.getEnclosingClass());
+    }
+    applyWithSuperclasses(json, c);
+  }
+
+  private static void applyWithSuperclasses(JsonObject json, Class<?> c) {
+    if (c.getSuperclass() != null) {
+      applyWithSuperclasses(json, c.getSuperclass());
     }
     applyAnnotation(json, c);
   }
