@@ -1,17 +1,24 @@
 package io.roomcast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.roomcast.support.Transport.WS;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.roomcast.cluster.Cluster;
 import io.roomcast.config.RoomcastConfig;
+import io.roomcast.hardening.LogCapture;
 import io.roomcast.hardening.SlowConsumerTest;
 import io.roomcast.support.RoomcastTestBase;
 import io.roomcast.support.ServerConfig;
 import io.roomcast.support.TestServer;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.transport.Transport;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -35,11 +42,35 @@ class TransportTest {
 
   @Nested
   class Setting extends RoomcastTestBase {
+    private static final int CROWD = 400;
+
     @Test
     void theDefaultNodeRunsOnIoUringWhereTheKernelAllowsIt() {
       assumeTrue(Transport.IO_URING.available(), "io_uring is not allowed here");
       assertEquals("auto", config.http().transport());
       assertEquals("io_uring", Cluster.transportName(node.vertx()));
+    }
+
+    /**
+     * Hundreds of joins into one room at once: each is a {@code joined} frame to every member. With
+     * Netty's default rings (128 submissions) this overflowed the kernel's completion queue, and
+     * Netty logged a warning for every overflow.
+     */
+    @Test
+    @ServerConfig({"limits.maxConnectionsPerIp=1000", "limits.maxConnections=1000"})
+    void aCrowdJoiningOneRoomAtOnceOverflowsNoRing(VertxTestContext ctx) {
+      assumeTrue(Transport.IO_URING.available(), "io_uring is not allowed here");
+      LogCapture log = new LogCapture();
+      connect(WS, CROWD)
+          .compose(cs -> Future.all(cs.stream().map(c -> c.join("crowd")).toList()))
+          .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            log.close();
+            assertEquals(CROWD, all.size(), "every join acknowledged");
+            List<String> overflows = log.records().stream().map(LogRecord::getMessage)
+                .filter(m -> m != null && m.contains("overflow")).toList();
+            assertTrue(overflows.isEmpty(), () -> overflows.size() + " overflow warnings: " + overflows.get(0));
+            ctx.completeNow();
+          })));
     }
 
     @Test

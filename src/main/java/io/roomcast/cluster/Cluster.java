@@ -12,6 +12,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.impl.transports.EpollTransport;
+import io.vertx.core.impl.transports.IoUringTransport;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.transport.Transport;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -63,10 +65,10 @@ public final class Cluster {
    */
   static Transport transport(String name) {
     return switch (name) {
-      case "io_uring" -> available(Transport.IO_URING, name);
+      case "io_uring" -> available(IoUringRings.TRANSPORT, name);
       case "epoll" -> available(Transport.EPOLL, name);
       case "nio" -> Transport.NIO;
-      default -> Transport.IO_URING.available() ? Transport.IO_URING
+      default -> IoUringRings.TRANSPORT.available() ? IoUringRings.TRANSPORT
           : Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO;
     };
   }
@@ -80,15 +82,10 @@ public final class Cluster {
     return t;
   }
 
-  /** The name ({@code io_uring}, {@code epoll}, {@code nio}, ...) of the transport a Vert.x instance runs on. */
+  /** The name ({@code io_uring}, {@code epoll} or {@code nio}) of the transport a Vert.x instance runs on. */
   public static String transportName(Vertx vertx) {
-    String impl = ((VertxInternal) vertx).transport().getClass().getSimpleName();
-    return switch (impl) {
-      case "IoUringTransport" -> "io_uring";
-      case "EpollTransport" -> "epoll";
-      case "KQueueTransport" -> "kqueue";
-      default -> "nio";
-    };
+    io.vertx.core.spi.transport.Transport t = ((VertxInternal) vertx).transport();
+    return t instanceof IoUringTransport ? "io_uring" : t instanceof EpollTransport ? "epoll" : "nio";
   }
 
   /** The Hazelcast config: Vert.x's own (its maps and event bus subscriptions), then our network. */
