@@ -1,8 +1,8 @@
 package io.roomcast;
 
+import static io.roomcast.support.Transport.WS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static io.roomcast.support.Transport.WS;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.roomcast.cluster.Cluster;
@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 class TransportTest {
 
   private static String transportOf(String setting) throws Exception {
-    RoomcastConfig config = RoomcastConfig.from(TestServer.with(TestServer.baseConfig(), "http.transport=\"" + setting + "\""));
+    RoomcastConfig config = RoomcastConfig.from(
+        TestServer.with(TestServer.baseConfig(), "http.transport=\"" + setting + "\""));
     Vertx v = Cluster.vertx(config).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     try {
       return Cluster.transportName(v);

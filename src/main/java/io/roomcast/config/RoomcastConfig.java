@@ -17,8 +17,8 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
    * NIO), {@code io_uring}, {@code epoll} or {@code nio}. An empty
    * {@code allowedOrigins} admits same-origin browser pages only; {@code ["*"]} admits any.
    */
-  public record Http(String host, int port, int instances, int eventLoops, String transport, String webroot, String wsPath,
-      List<String> allowedOrigins, List<String> trustedProxies, long upgradeTimeoutMs) {
+  public record Http(String host, int port, int instances, int eventLoops, String transport, String webroot,
+      String wsPath, List<String> allowedOrigins, List<String> trustedProxies, long upgradeTimeoutMs) {
   }
 
   /** The SockJS fallback endpoint; heartbeat and session timeout are SockJS's own. */

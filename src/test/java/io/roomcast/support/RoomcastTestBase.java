@@ -41,10 +41,11 @@ public abstract class RoomcastTestBase {
     config = RoomcastConfig.from(json);
     // The node runs on a Vert.x instance of its own, built as Main builds it (event loops and
     // transport from the config); the test's clients run on the test's instance.
-    Cluster.vertx(config).onSuccess(v -> ownVertx = v).compose(v -> Roomcast.deploy(v, config)).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
+    Cluster.vertx(config).onSuccess(v -> ownVertx = v).compose(v -> Roomcast.deploy(v, config))
+        .onComplete(ctx.succeeding(n -> {
+          node = n;
+          ctx.completeNow();
+        }));
   }
 
   /**
