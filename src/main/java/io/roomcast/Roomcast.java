@@ -4,6 +4,7 @@ import io.roomcast.bot.EchoBotVerticle;
 import io.roomcast.chat.ChatVerticle;
 import io.roomcast.chat.ClusterView;
 import io.roomcast.chat.ChatCodecs;
+import io.roomcast.chat.LocalChat;
 import io.roomcast.cluster.Cluster;
 import io.roomcast.cluster.ClusterSessionDirectory;
 import io.roomcast.config.RoomcastConfig;
@@ -21,7 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <pre>
  *   browsers/programs ──WebSocket /ws──▶ HttpVerticle ×N (one per event loop; sockets + local room index)
- *                                           │  roomcast.internal.commands (request/reply)
+ *                                           │  roomcast.internal.commands (request/reply; on the
+ *                                           │  chat's own node a task on its loop: LocalChat)
  *                                           ▼
  *                                      ChatVerticle ×1 (rooms, nicks, seq, history)
  *                                           │  roomcast.internal.deliver (publish, encoded once)
@@ -90,8 +92,9 @@ public final class Roomcast {
     // Port 0 with several instances: a negative port makes them share one random port.
     int port = config.http().port() == 0 && instances > 1 ? -1 : config.http().port();
     ClusterView view = Cluster.view(vertx);
-    NodeServices services = NodeServices.create(config, view, sockJsSessions);
-    return vertx.deployVerticle(new ChatVerticle(config, view))
+    LocalChat local = new LocalChat();
+    NodeServices services = NodeServices.create(config, view, local, sockJsSessions);
+    return vertx.deployVerticle(new ChatVerticle(config, view, local))
         .compose(id -> {
           ids.add(id);
           return vertx.deployVerticle(() -> {

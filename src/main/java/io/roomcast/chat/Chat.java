@@ -210,8 +210,7 @@ final class Chat {
     rooms.touch(room);
     long seq = room.nextSeq();
     long ts = System.currentTimeMillis();
-    JsonObject message = Frames.message(room.name, seq, m == null ? from : m.nick, text, data, ts);
-    EncodedFrame encoded = EncodedFrame.of(message);
+    EncodedFrame encoded = EncodedFrame.message(room.name, seq, m == null ? from : m.nick, text, data, ts);
     room.remember(seq, encoded);
     store.message(room, new Room.Stored(seq, encoded));
     out.deliver(new Delivery(room.name, encoded, null, false, seq, true));

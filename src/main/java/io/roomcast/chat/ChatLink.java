@@ -21,11 +21,14 @@ public final class ChatLink {
   private final Vertx vertx;
   private final long timeoutMs;
   private final ClusterView view;
+  private final LocalChat local;
 
-  public ChatLink(Vertx vertx, long timeoutMs, ClusterView view) {
+  /** {@code local} (may be null) carries gateway commands while this node runs the chat. */
+  public ChatLink(Vertx vertx, long timeoutMs, ClusterView view, LocalChat local) {
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
     this.view = view;
+    this.local = local;
   }
 
   /**
@@ -33,6 +36,16 @@ public final class ChatLink {
    * {@code idempotent} requests get twice the time limit and survive a timeout.
    */
   public <T> Future<T> request(String address, Object body, boolean idempotent) {
+    if (local != null && address.equals(Addresses.CHAT_COMMANDS)) {
+      Future<T> here = local.request(vertx, body, () -> overBus(address, body, idempotent));
+      if (here != null) {
+        return here;
+      }
+    }
+    return overBus(address, body, idempotent);
+  }
+
+  private <T> Future<T> overBus(String address, Object body, boolean idempotent) {
     Promise<T> promise = Promise.promise();
     long deadline = System.currentTimeMillis() + (idempotent ? 2 * timeoutMs : timeoutMs);
     attempt(address, body, idempotent, deadline, promise);

@@ -16,11 +16,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -39,6 +40,7 @@ public final class ChatVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(ChatVerticle.class.getName());
   private final RoomcastConfig config;
   private final ClusterView view;
+  private final LocalChat local;
   private final Pipeline pipeline = new Pipeline();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private ChatStore store = ChatStore.NONE;
@@ -48,9 +50,11 @@ public final class ChatVerticle extends VerticleBase {
   private Chat chat;
   private boolean leading;
 
-  public ChatVerticle(RoomcastConfig config, ClusterView view) {
+  /** {@code local} is where this node's gateways find the chat while it runs here. */
+  public ChatVerticle(RoomcastConfig config, ClusterView view, LocalChat local) {
     this.config = config;
     this.view = view;
+    this.local = local;
   }
 
   @Override
@@ -67,8 +71,8 @@ public final class ChatVerticle extends VerticleBase {
       }).completion();
     }
     // On every node, leader or not: the room events of this node's consumers.
-    MessageConsumer<Delivery> events = RoomEvents.start(vertx.eventBus());
-    ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view);
+    MessageConsumer<Delivery> events = RoomEvents.start(vertx.eventBus(), Listeners.of(vertx));
+    ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view, null);
     List<MessageConsumer<?>> forwarders = ChatApi.forwarders(vertx.eventBus(), link);
     return Future.all(copies, events.completion())
         .compose(v -> Future.all(forwarders.stream().map(MessageConsumer::completion).toList())).compose(v -> {
@@ -79,6 +83,7 @@ public final class ChatVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    local.close();
     // Let stored-but-unsaid effects (acks, broadcasts) go out before the node leaves.
     Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + 3000;
@@ -112,7 +117,14 @@ public final class ChatVerticle extends VerticleBase {
       ChatApi api = new ChatApi(config, this::apiChat, pipeline);
       String me = view.nodeId();
       consumers.add(bus.<Object>consumer(Addresses.at(Addresses.CHAT_COMMANDS, me),
-          msg -> pipeline.batch(() -> onGatewayMessage(msg))));
+          msg -> pipeline.batch(() -> onGatewayMessage(msg.body(), msg::reply))));
+      local.open((ContextInternal) context, (body, answer) -> {
+        if (leading) {
+          pipeline.batch(() -> onGatewayMessage(body, answer::handle));
+        } else {
+          answer.handle(null); // stepped down since the gateway looked: it asks the cluster
+        }
+      });
       consumers.addAll(api.register(bus, me));
       consumers.add(bus.<Object>consumer(Addresses.at(Addresses.STATS, me), msg -> msg.reply(
           new JsonObject().put("sessions", chat.sessionCount()).put("rooms", chat.roomCount()))));
@@ -134,6 +146,7 @@ public final class ChatVerticle extends VerticleBase {
     } else if (leading) {
       LOG.warning("another node runs the chat now; this node stops running it");
       leading = false;
+      local.close();
       consumers.forEach(MessageConsumer::unregister);
       consumers.clear();
       chat = newChat();
@@ -158,8 +171,8 @@ public final class ChatVerticle extends VerticleBase {
         config.limits().maxRoomsPerConnection());
   }
 
-  private void onGatewayMessage(Message<Object> msg) {
-    Object body = msg.body();
+  /** A gateway's command, from the event bus or {@link LocalChat}; {@code answer} gets the reply. */
+  private void onGatewayMessage(Object body, Consumer<Reply> answer) {
     Reply reply;
     if (body instanceof Command c) {
       reply = command(c);
@@ -175,7 +188,7 @@ public final class ChatVerticle extends VerticleBase {
     } else {
       return;
     }
-    pipeline.effect(() -> msg.reply(reply));
+    pipeline.effect(() -> answer.accept(reply));
   }
 
   private Reply command(Command c) {

@@ -10,7 +10,8 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Publishes the room events ({@link Addresses#events}) of this node, to this node's consumers. Every
+ * Publishes the room events ({@link Addresses#events}) of this node, to this node's consumers, for
+ * the rooms that have one ({@link Listeners}). Every
  * node hears every room broadcast ({@link Addresses#DELIVER}, for its gateways), so each node makes
  * the events from those, and the chat does not publish them to the whole cluster. A cluster-wide
  * publish to an address nobody listens on, which is most rooms' event address, asks the cluster's
@@ -27,12 +28,14 @@ final class RoomEvents {
   }
 
   /** Starts republishing; one per node (the chat verticle's), so that each event is published once. */
-  static MessageConsumer<Delivery> start(EventBus bus) {
+  static MessageConsumer<Delivery> start(EventBus bus, Listeners listeners) {
     DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true).setCodecName(CODEC);
     return bus.<Delivery>consumer(Addresses.DELIVER, msg -> {
       Delivery d = msg.body();
       if (d.event()) {
-        bus.publish(Addresses.events(d.room()), d.frame(), localOnly);
+        if (listeners.listened(d.room())) {
+          bus.publish(Addresses.events(d.room()), d.frame(), localOnly);
+        }
       }
     });
   }

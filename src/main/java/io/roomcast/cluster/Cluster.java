@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
+import io.roomcast.chat.Listeners;
 import io.roomcast.chat.ClusterView;
 import io.roomcast.config.ConfigException;
 import io.roomcast.config.RoomcastConfig;
@@ -11,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.impl.transports.EpollTransport;
 import io.vertx.core.impl.transports.IoUringTransport;
@@ -44,8 +46,11 @@ public final class Cluster {
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
-    VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops());
-    VertxBuilder builder = Vertx.builder().with(options).withTransport(transport);
+    // The metrics slot holds the registry of local consumers (Listeners), nothing else.
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops())
+        .setMetricsOptions(new MetricsOptions().setEnabled(true));
+    VertxBuilder builder = Vertx.builder().with(options).withTransport(transport)
+        .withMetrics(o -> new Listeners());
     if (!c.enabled()) {
       return Future.succeededFuture(builder.build());
     }

@@ -264,7 +264,7 @@ public final class ClientSession {
     }
     List<EncodedFrame> frames = new ArrayList<>(r.before());
     if (id != null) {
-      frames.add(EncodedFrame.of(Frames.ack(id, r.ack())));
+      frames.add(EncodedFrame.ack(id, r.ack()));
     }
     return frames;
   }

@@ -13,6 +13,7 @@ import io.roomcast.protocol.FrameParser;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -50,6 +51,8 @@ public final class Gateway {
   private final ChatLink chat;
   private final String nodeId;
   private final Flusher flusher = new Flusher();
+  /** The HTTP verticle's context: the sockets' handlers run inside it (see {@link #dispatch}). */
+  private final ContextInternal context;
   private MessageConsumer<Delivery> deliveries;
   private MessageConsumer<Targeted> targeted;
   private MessageConsumer<Object> leader;
@@ -60,8 +63,9 @@ public final class Gateway {
     this.config = config;
     this.node = node;
     this.parser = new FrameParser(config.limits().maxTextLength());
-    this.chat = new ChatLink(vertx, config.cluster().requestTimeoutMs(), node.cluster());
+    this.chat = new ChatLink(vertx, config.cluster().requestTimeoutMs(), node.cluster(), node.localChat());
     this.nodeId = Cluster.nodeId(vertx);
+    this.context = (ContextInternal) vertx.getOrCreateContext();
   }
 
   public Future<Void> start() {
@@ -96,6 +100,15 @@ public final class Gateway {
 
   ChatLink chat() {
     return chat;
+  }
+
+  /**
+   * The HTTP verticle's context. Socket input that Netty hands over outside any Vert.x context (the
+   * WebSocket handler sits ahead of Vert.x) runs inside it, as Vert.x runs its own handlers: outside
+   * a context, each event bus request would make a new context for its reply.
+   */
+  ContextInternal context() {
+    return context;
   }
 
   Flusher flusher() {

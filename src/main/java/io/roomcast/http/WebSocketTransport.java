@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.roomcast.protocol.EncodedFrame;
+import io.vertx.core.internal.ContextInternal;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,8 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
   static final long FORCE_CLOSE_AFTER_MS = 5_000;
   private static final byte[] PING = {(byte) 0x89, 0};
   private final Channel channel;
+  /** The gateway's context, entered for the session's work (see {@link Gateway#context()}). */
+  private final ContextInternal context;
   private final FrameWriter writer;
   private final int maxMessageBytes;
   private ClientSession session;
@@ -44,9 +47,10 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
   private ByteBuf message;
   private boolean messageIsText;
 
-  WebSocketTransport(Channel channel, Flusher flusher, int maxMessageBytes) {
+  WebSocketTransport(Channel channel, Gateway gateway, int maxMessageBytes) {
     this.channel = channel;
-    this.writer = new FrameWriter(channel, flusher);
+    this.context = gateway.context();
+    this.writer = new FrameWriter(channel, gateway.flusher());
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -57,12 +61,14 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ContextInternal previous = context.beginDispatch();
     try {
       if (msg instanceof WebSocketFrame frame && session != null) {
         onFrame(ctx, frame);
       }
       // Anything else is what is left of the upgrade request (its empty last content).
     } finally {
+      context.endDispatch(previous);
       ReferenceCountUtil.release(msg);
     }
   }
@@ -143,7 +149,12 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
     message = null;
     writer.discard();
     if (session != null) {
-      session.onClose();
+      ContextInternal previous = context.beginDispatch();
+      try {
+        session.onClose();
+      } finally {
+        context.endDispatch(previous);
+      }
     }
     ctx.fireChannelInactive(); // Vert.x's connection, behind, does its own bookkeeping
   }

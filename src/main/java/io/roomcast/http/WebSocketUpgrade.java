@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.internal.ContextInternal;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -183,8 +184,8 @@ final class WebSocketUpgrade extends ChannelDuplexHandler {
         p.remove(name);
       }
     }
-    WebSocketTransport transport = new WebSocketTransport(ctx.channel(), endpoint.gateway().flusher(),
-        endpoint.maxFrameBytes());
+    Gateway gateway = endpoint.gateway();
+    WebSocketTransport transport = new WebSocketTransport(ctx.channel(), gateway, endpoint.maxFrameBytes());
     p.addBefore(ctx.name(), "wsencoder", new WebSocket13FrameEncoder(false));
     p.addBefore(ctx.name(), "wsdecoder", new WebSocket13FrameDecoder(endpoint.decoderConfig()));
     p.replace(this, "ws", transport);
@@ -192,7 +193,12 @@ final class WebSocketUpgrade extends ChannelDuplexHandler {
     // it is garbage, with its outbound queue (a 1,025-slot array when Vert.x is not in strict thread
     // mode, about 4.8 KB a connection).
     p.remove(VERTX_HANDLER);
-    transport.bind(endpoint.gateway().open(transport, nick(req.uri()), ip));
+    ContextInternal previous = gateway.context().beginDispatch();
+    try {
+      transport.bind(gateway.open(transport, nick(req.uri()), ip));
+    } finally {
+      gateway.context().endDispatch(previous);
+    }
     // Last: whatever the client sent after the request head (its first frames) moves on to the
     // WebSocket decoder as the HTTP decoder leaves.
     p.remove("httpDecoder");

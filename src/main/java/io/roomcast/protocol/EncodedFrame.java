@@ -25,8 +25,10 @@ public final class EncodedFrame {
   private final byte[] utf8;
   /**
    * The whole WebSocket text frame as a server sends it (header and payload, no mask), in direct
-   * memory: made on first use and then written as is to every recipient. Benign race: two event
-   * loops may both build it; either copy is right.
+   * memory: made on first use and then written as is to every recipient. This object holds one
+   * reference to it and never gives it up, so the views handed out can be released as Netty does
+   * after a write without ever freeing it; the memory goes with the garbage collector. Benign race:
+   * two event loops may both build it; either copy is right.
    */
   private volatile ByteBuf webSocketFrame;
 
@@ -34,12 +36,17 @@ public final class EncodedFrame {
     this.utf8 = utf8;
   }
 
-  /**
-   * Encodes with Vert.x's streaming Jackson codec straight into one byte array: {@code toBuffer()}
-   * goes through jackson-databind (a serializer provider per call) and copies the bytes twice more,
-   * which made this the largest allocator per message.
-   */
+  /** Encodes a frame, with the same bytes as Vert.x's own JSON encoding gives. */
   public static EncodedFrame of(JsonObject frame) {
+    byte[] utf8 = FrameJson.encode(frame);
+    return utf8 != null ? new EncodedFrame(utf8) : ofJackson(frame);
+  }
+
+  /**
+   * Encodes with Vert.x's streaming Jackson codec straight into one byte array, for what
+   * {@link FrameJson} leaves to Jackson. ({@code toBuffer()} copies the bytes twice more.)
+   */
+  static EncodedFrame ofJackson(JsonObject frame) {
     // The recycler comes from Jackson's pool (one per thread today) and goes back to it when done.
     BufferRecycler recycler = FACTORY._getBufferRecycler();
     ByteArrayBuilder out = new ByteArrayBuilder(recycler, 256);
@@ -54,6 +61,18 @@ public final class EncodedFrame {
       out.release();
       recycler.releaseToPool();
     }
+  }
+
+  /** {@link Frames#message} encoded: the same bytes, without the JSON object in between. */
+  public static EncodedFrame message(String room, long seq, String from, String text, JsonObject data, long ts) {
+    byte[] utf8 = FrameJson.message(room, seq, from, text, data, ts);
+    return utf8 != null ? new EncodedFrame(utf8) : of(Frames.message(room, seq, from, text, data, ts));
+  }
+
+  /** {@link Frames#ack} encoded: the same bytes, without the JSON object in between. */
+  public static EncodedFrame ack(Object id, JsonObject fields) {
+    byte[] utf8 = FrameJson.ack(id, fields);
+    return utf8 != null ? new EncodedFrame(utf8) : of(Frames.ack(id, fields));
   }
 
   /** Wraps bytes that already hold one encoded frame (received from another node); they must not change. */
@@ -72,23 +91,22 @@ public final class EncodedFrame {
   }
 
   /**
-   * A view of the encoded WebSocket text frame for one write. The bytes are shared by every
-   * recipient and the view cannot be released, so the frame lives as long as this object (its
-   * direct memory goes with the garbage collector).
+   * A view of the encoded WebSocket text frame for one write, released by whoever writes it. One
+   * object per recipient (its own reader index); the bytes are shared by every recipient.
    */
   public ByteBuf webSocketFrame() {
-    return sharedWebSocketFrame().duplicate();
+    return sharedWebSocketFrame().retainedDuplicate();
   }
 
   /**
    * The shared frame itself, not a view, for a write straight from its memory: callers read it and
-   * never change its indexes. Saves a view per recipient when the whole frame goes in one write.
+   * never change its indexes or release it. Saves a view per recipient when the whole frame goes in
+   * one write.
    */
   public ByteBuf sharedWebSocketFrame() {
     ByteBuf frame = webSocketFrame;
     if (frame == null) {
-      ByteBuf direct = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(webSocketFrameSize())).clear();
-      frame = Unpooled.unreleasableBuffer(writeWebSocketFrame(direct));
+      frame = writeWebSocketFrame(Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(webSocketFrameSize())).clear());
       webSocketFrame = frame;
     }
     return frame;

@@ -1,0 +1,79 @@
+package io.roomcast.chat;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+
+/**
+ * The way from the gateways to the chat verticle of their own node, while that node runs the chat. A
+ * command then costs one task on the chat's event loop and one back, where an event bus request
+ * costs a message, a reply address registered and removed, a timeout timer set and cancelled, and a
+ * message back: on a single node, and on the leader of a cluster, that was a quarter of what the
+ * server allocated per chat message. Other nodes' gateways, and everything that is not a gateway's
+ * command, still use {@link Addresses#CHAT_COMMANDS} and the public addresses on the event bus.
+ *
+ * <p>Both hops are tasks queued on the target's event loop, never direct calls, even when the chat and
+ * a gateway share a loop: so a command's broadcast reaches the sender before its ack, as over the
+ * event bus. One per node: opened and closed on the chat's event loop, read on the gateways' loops.
+ */
+public final class LocalChat {
+  private record Door(ContextInternal context, BiConsumer<Object, Handler<Object>> chat) {
+  }
+
+  private volatile Door door;
+
+  /**
+   * Commands go to {@code chat} on {@code context} (the chat verticle's) from now on. {@code chat}
+   * answers each through its handler, with the reply, or with null when it no longer runs the chat.
+   */
+  void open(ContextInternal context, BiConsumer<Object, Handler<Object>> chat) {
+    door = new Door(context, chat);
+  }
+
+  void close() {
+    door = null;
+  }
+
+  /**
+   * Hands a gateway's command to this node's chat, or returns null when the chat does not run here.
+   * The result completes on the caller's context, as an event bus reply would. Should the chat stop
+   * running here before it takes the command, the command goes {@code elsewhere}.
+   */
+  @SuppressWarnings("unchecked")
+  <T> Future<T> request(Vertx vertx, Object command, Supplier<Future<T>> elsewhere) {
+    Door d = door;
+    if (d == null) {
+      return null;
+    }
+    ContextInternal current = ContextInternal.current();
+    ContextInternal caller = current != null ? current : (ContextInternal) vertx.getOrCreateContext();
+    PromiseInternal<T> answer = caller.promise();
+    d.context().runOnContext(v -> {
+      try {
+        d.chat().accept(command, reply -> {
+          if (reply != null) {
+            caller.runOnContext(x -> answer.tryComplete((T) reply));
+          } else {
+            elsewhere.get().onComplete(ar -> caller.runOnContext(x -> complete(answer, ar)));
+          }
+        });
+      } catch (RuntimeException e) {
+        caller.runOnContext(x -> answer.tryFail(e));
+      }
+    });
+    return answer.future();
+  }
+
+  private static <T> void complete(PromiseInternal<T> answer, AsyncResult<T> result) {
+    if (result.succeeded()) {
+      answer.tryComplete(result.result());
+    } else {
+      answer.tryFail(result.cause());
+    }
+  }
+}
