@@ -44,17 +44,26 @@ public final class FrameParser {
     }
   }
 
+  /** A frame's fields by name (null when absent): a flat frame's, or a JSON object's. */
+  interface Fields {
+    Object get(String name);
+  }
+
   public Parsed parse(String text) {
-    Object decoded;
-    try {
-      decoded = Json.decodeValue(text);
-    } catch (RuntimeException e) {
-      throw new Rejected(null, new ProtocolException(ErrorCode.INVALID_JSON, "frame is not valid JSON"));
+    Fields json = FlatFrame.parse(text);
+    if (json == null) {
+      Object decoded;
+      try {
+        decoded = Json.decodeValue(text);
+      } catch (RuntimeException e) {
+        throw new Rejected(null, new ProtocolException(ErrorCode.INVALID_JSON, "frame is not valid JSON"));
+      }
+      if (!(decoded instanceof JsonObject object)) {
+        throw new Rejected(null, new ProtocolException(ErrorCode.INVALID_FRAME, "frame must be a JSON object"));
+      }
+      json = object::getValue;
     }
-    if (!(decoded instanceof JsonObject json)) {
-      throw new Rejected(null, new ProtocolException(ErrorCode.INVALID_FRAME, "frame must be a JSON object"));
-    }
-    Object id = json.getValue("id");
+    Object id = json.get("id");
     if (id != null && !(id instanceof String) && !(id instanceof Number)
         || id instanceof Double d && !Double.isFinite(d)) {
       // A number beyond double range (1e400) would echo back as "Infinity": refuse it, not alter it.
@@ -67,8 +76,8 @@ public final class FrameParser {
     }
   }
 
-  private ClientFrame frame(JsonObject json) {
-    Object type = json.getValue("type");
+  private ClientFrame frame(Fields json) {
+    Object type = json.get("type");
     if (type == null) {
       throw invalid("type is required");
     }
@@ -85,7 +94,7 @@ public final class FrameParser {
       case "send": {
         String room = room(json);
         String text = text(json);
-        Object data = json.getValue("data");
+        Object data = json.get("data");
         if (data != null && !(data instanceof JsonObject)) {
           throw invalid("data must be a JSON object");
         }
@@ -115,11 +124,11 @@ public final class FrameParser {
     }
   }
 
-  private static String room(JsonObject json) {
+  private static String room(Fields json) {
     return Names.checkRoom(string(json, "room"));
   }
 
-  private String text(JsonObject json) {
+  private String text(Fields json) {
     return checkText(string(json, "text"), maxTextLength);
   }
 
@@ -132,8 +141,8 @@ public final class FrameParser {
     return text;
   }
 
-  private static String string(JsonObject json, String field) {
-    Object v = json.getValue(field);
+  private static String string(Fields json, String field) {
+    Object v = json.get(field);
     if (v == null) {
       throw invalid(field + " is required");
     }
@@ -143,8 +152,8 @@ public final class FrameParser {
     return s;
   }
 
-  private static String optionalString(JsonObject json, String field) {
-    Object v = json.getValue(field);
+  private static String optionalString(Fields json, String field) {
+    Object v = json.get(field);
     if (v != null && !(v instanceof String)) {
       throw invalid(field + " must be a string");
     }
@@ -152,8 +161,8 @@ public final class FrameParser {
   }
 
   /** An optional non-negative integer that fits a long. */
-  private static Long optionalCount(JsonObject json, String field) {
-    Object v = json.getValue(field);
+  private static Long optionalCount(Fields json, String field) {
+    Object v = json.get(field);
     if (v == null) {
       return null;
     }
