@@ -101,6 +101,23 @@ class WebSocketTransportTest extends RoomcastTestBase {
     }).onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * Clients that connect together (as all do after a restart) are not pinged together: each one's
+   * first ping comes after half to all of the interval, so a big node does not write a ping to every
+   * socket in the same turn, interval after interval.
+   */
+  @Test
+  @ServerConfig({"heartbeat.intervalMs=2000", "heartbeat.idleTimeoutMs=20000"})
+  void clientsThatConnectTogetherArePingedAtDifferentTimes(VertxTestContext ctx) {
+    connect(Transport.WS, 20).compose(cs -> sleep(2_700).map(cs)).onComplete(ctx.succeeding(cs -> ctx.verify(() -> {
+      List<Long> after = cs.stream().map(c -> ((WsClient) c).firstPingAfterMs()).sorted().toList();
+      assertTrue(after.get(0) >= 800, "a first ping before half the interval: " + after);
+      assertTrue(after.get(after.size() - 1) <= 2_600, "a first ping later than the interval and a sweep: " + after);
+      assertTrue(after.get(after.size() - 1) - after.get(0) >= 400, "first pings bunched together: " + after);
+      ctx.completeNow();
+    })));
+  }
+
   @Test
   @ServerConfig({"heartbeat.intervalMs=200", "heartbeat.idleTimeoutMs=600"})
   void aClientThatSendsNothingNotEvenPongsIsClosedWith4000(VertxTestContext ctx) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The sockets of one HTTP verticle instance (one event loop): its sessions, a room → local sessions
@@ -78,7 +79,8 @@ public final class Gateway {
     });
     leader = vertx.eventBus().consumer(Addresses.LEADER, msg -> catchUp());
     long interval = Math.min(config.heartbeat().intervalMs(), config.heartbeat().idleTimeoutMs());
-    sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, interval / 4)), t -> sweep());
+    // Often enough that the pings due in one sweep stay few (see open()).
+    sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(250, interval / 4)), t -> sweep());
     return Future.all(deliveries.completion(), targeted.completion(), leader.completion()).mapEmpty();
   }
 
@@ -131,6 +133,10 @@ public final class Gateway {
     ClientSession s = new ClientSession(UUID.randomUUID().toString(), transport, this, parser,
         config.limits(), now());
     s.clientIp = clientIp;
+    // The first ping comes after half to all of the interval: clients that connect together, as all
+    // do after a restart, are not pinged together ever after (thousands of writes in one turn, every
+    // interval, with every message of that turn waiting behind them).
+    s.lastPing -= ThreadLocalRandom.current().nextLong(config.heartbeat().intervalMs() / 2 + 1);
     sessions.put(s.id, s);
     s.start(wantedNick, config.heartbeat().intervalMs());
     return s;

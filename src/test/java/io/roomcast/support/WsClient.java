@@ -18,6 +18,9 @@ public final class WsClient extends TestClient {
   /** Held for the client's lifetime: Vert.x 5 closes a client nothing references once GC runs. */
   private final WebSocketClient client;
   private final AtomicInteger pings = new AtomicInteger();
+  /** When the welcome and the first ping arrived ({@link System#nanoTime}, 0 until then). */
+  private volatile long welcomedAt;
+  private volatile long firstPingAt;
   private ClientWebSocket ws;
 
   private WsClient(Vertx vertx) {
@@ -36,8 +39,8 @@ public final class WsClient extends TestClient {
     // returns before its caller can set handlers, and now and then drops a first frame (the welcome).
     ClientWebSocket ws = c.client.webSocket();
     ws.frameHandler(frame -> {
-      if (frame.type() == WebSocketFrameType.PING) {
-        c.pings.incrementAndGet();
+      if (frame.type() == WebSocketFrameType.PING && c.pings.incrementAndGet() == 1) {
+        c.firstPingAt = System.nanoTime();
       }
     });
     ws.textMessageHandler(c::onText);
@@ -45,7 +48,10 @@ public final class WsClient extends TestClient {
     c.ws = ws;
     return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
         .compose(w -> c.whenWelcomed(DEFAULT_TIMEOUT_MS))
-        .map(x -> c);
+        .map(x -> {
+          c.welcomedAt = System.nanoTime();
+          return c;
+        });
   }
 
   @Override
@@ -66,6 +72,11 @@ public final class WsClient extends TestClient {
   /** Sends one raw WebSocket frame, for frame-size and fragmentation tests. */
   public Future<Void> sendFrame(WebSocketFrame frame) {
     return ws.writeFrame(frame);
+  }
+
+  /** Milliseconds from the welcome to the first ping, or -1 before the first ping. */
+  public long firstPingAfterMs() {
+    return firstPingAt == 0 ? -1 : (firstPingAt - welcomedAt) / 1_000_000;
   }
 
   /** How many pings the server has sent (Vert.x answers each with a pong by itself). */
