@@ -26,7 +26,8 @@ import java.util.logging.Logger;
 
 /**
  * The chat verticle (one instance per node): owns room membership, nicks, sequence numbers and
- * history, and publishes every room event. Gateways reach it on {@link Addresses#CHAT_COMMANDS};
+ * history, and publishes every room event. Gateways reach it on {@link Addresses#CHAT_COMMANDS}, or
+ * through {@link LocalChat} from its own node;
  * other verticles use the public addresses (see {@link ChatApi}). All state lives in {@link Chat},
  * confined to this verticle's event loop.
  *
