@@ -8,10 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which rooms' event addresses ({@link Addresses#events}) have a consumer on this node, learnt
- * through Vert.x's metrics SPI (the only public place that hears of every registration). The chat publishes a room's events
- * ({@link Addresses#events}) for every message, joined and left, and for most rooms nobody listens:
- * a publish to nobody still costs a message, a failure, a future and the address string, a tenth of
- * what the server allocated per chat message. With this registry it costs a map lookup by room.
+ * through Vert.x's metrics SPI (the only public place that hears of every registration). The chat's
+ * node publishes a room's events for every message, joined and left, and for most rooms nobody
+ * listens: a publish to nobody still costs a message, a failure, a future and the address string, a
+ * tenth of what the server allocated per chat message. With this registry it costs a map lookup.
  *
  * <p>Installed by {@link io.roomcast.cluster.Cluster#vertx} as the instance's metrics; it records
  * nothing else. On a Vert.x instance made without it, {@link #of} answers a registry that says every

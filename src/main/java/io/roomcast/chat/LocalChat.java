@@ -13,8 +13,8 @@ import java.util.function.Supplier;
  * The way from the gateways to the chat verticle of their own node, while that node runs the chat. A
  * command then costs one task on the chat's event loop and one back, where an event bus request
  * costs a message, a reply address registered and removed, a timeout timer set and cancelled, and a
- * message back: on a single node, and on the leader of a cluster, that was a quarter of what the
- * server allocated per chat message. Other nodes' gateways, and everything that is not a gateway's
+ * message back: on a single node, and on the leader of a cluster, that was 15% of what the server
+ * allocated per chat message. Other nodes' gateways, and everything that is not a gateway's
  * command, still use {@link Addresses#CHAT_COMMANDS} and the public addresses on the event bus.
  *
  * <p>Both hops are tasks queued on the target's event loop, never direct calls, even when the chat and

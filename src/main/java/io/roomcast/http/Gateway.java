@@ -52,7 +52,7 @@ public final class Gateway {
   private final ChatLink chat;
   private final String nodeId;
   private final Flusher flusher = new Flusher();
-  /** The HTTP verticle's context: the sockets' handlers run inside it (see {@link #dispatch}). */
+  /** The HTTP verticle's context: the sockets' handlers run inside it (see {@link #context()}). */
   private final ContextInternal context;
   private MessageConsumer<Delivery> deliveries;
   private MessageConsumer<Targeted> targeted;
