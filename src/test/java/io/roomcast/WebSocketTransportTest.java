@@ -109,10 +109,11 @@ class WebSocketTransportTest extends RoomcastTestBase {
   @Test
   @ServerConfig({"heartbeat.intervalMs=2000", "heartbeat.idleTimeoutMs=20000"})
   void clientsThatConnectTogetherArePingedAtDifferentTimes(VertxTestContext ctx) {
-    connect(Transport.WS, 20).compose(cs -> sleep(2_700).map(cs)).onComplete(ctx.succeeding(cs -> ctx.verify(() -> {
+    connect(Transport.WS, 20).compose(cs -> sleep(3_200).map(cs)).onComplete(ctx.succeeding(cs -> ctx.verify(() -> {
       List<Long> after = cs.stream().map(c -> ((WsClient) c).firstPingAfterMs()).sorted().toList();
       assertTrue(after.get(0) >= 800, "a first ping before half the interval: " + after);
-      assertTrue(after.get(after.size() - 1) <= 2_600, "a first ping later than the interval and a sweep: " + after);
+      // Due by the interval plus a sweep (2,250 ms), with room for a loaded machine.
+      assertTrue(after.get(after.size() - 1) <= 3_000, "a first ping long after the interval: " + after);
       assertTrue(after.get(after.size() - 1) - after.get(0) >= 400, "first pings bunched together: " + after);
       ctx.completeNow();
     })));
