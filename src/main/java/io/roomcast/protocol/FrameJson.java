@@ -114,15 +114,10 @@ final class FrameJson {
       w.raw(ACK);
       w.value(id);
       if (fields != null) {
-        for (Map.Entry<String, Object> e : fields.getMap().entrySet()) {
-          if (e.getKey().equals("type") || e.getKey().equals("id")) {
-            return null;
-          }
-          w.put((byte) ',');
-          w.string(e.getKey());
-          w.put((byte) ':');
-          w.value(e.getValue());
+        if (fields.containsKey("type") || fields.containsKey("id")) {
+          return null;
         }
+        w.members(fields.getMap(), false);
       }
       w.put((byte) '}');
       return w.done();
@@ -151,7 +146,12 @@ final class FrameJson {
 
   private void object(Map<String, Object> map) {
     put((byte) '{');
-    boolean first = true;
+    members(map, true);
+    put((byte) '}');
+  }
+
+  /** An object's {@code "name":value} pairs, comma-separated; {@code first}: nothing precedes them. */
+  private void members(Map<String, Object> map, boolean first) {
     for (Map.Entry<String, Object> e : map.entrySet()) {
       if (!first) {
         put((byte) ',');
@@ -161,7 +161,6 @@ final class FrameJson {
       put((byte) ':');
       value(e.getValue());
     }
-    put((byte) '}');
   }
 
   private void array(List<?> list) {
