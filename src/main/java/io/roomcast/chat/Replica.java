@@ -4,7 +4,6 @@ import io.roomcast.protocol.EncodedFrame;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +20,10 @@ import java.util.Map;
  * once per new follower.
  */
 final class Replica {
-  private static final class RoomCopy {
+  private final class RoomCopy {
     String epoch;
     long seq;
-    final ArrayDeque<Room.Stored> history = new ArrayDeque<>();
+    final History history = new History(historySize);
   }
 
   private final int historySize;
@@ -45,7 +44,7 @@ final class Replica {
         RoomCopy c = room(r.name());
         c.epoch = r.epoch();
         c.seq = r.seq();
-        r.history().forEach(c.history::addLast);
+        r.history().forEach(m -> c.history.add(m.seq(), m.frame()));
       }
       s.members().forEach(m -> members.put(m.getString("session"), m));
     }
@@ -57,12 +56,7 @@ final class Replica {
       RoomCopy r = room(m.name());
       r.epoch = m.epoch();
       r.seq = m.seq();
-      if (historySize > 0) {
-        if (r.history.size() >= historySize) {
-          r.history.removeFirst();
-        }
-        r.history.addLast(new Room.Stored(m.seq(), m.frame()));
-      }
+      r.history.add(m.seq(), m.frame());
     } else if (c instanceof ReplicaUpdate.RoomState rs) {
       RoomCopy r = room(rs.name());
       r.epoch = rs.epoch();
@@ -83,7 +77,7 @@ final class Replica {
   /** What this copy holds, for a node taking the chat over. */
   ChatStore.Snapshot snapshot() {
     List<ChatStore.StoredRoom> out = new ArrayList<>();
-    rooms.forEach((name, r) -> out.add(new ChatStore.StoredRoom(name, r.epoch, r.seq, new ArrayList<>(r.history))));
+    rooms.forEach((name, r) -> out.add(new ChatStore.StoredRoom(name, r.epoch, r.seq, r.history.after(Long.MIN_VALUE))));
     return new ChatStore.Snapshot(out, new ArrayList<>(members.values()));
   }
 

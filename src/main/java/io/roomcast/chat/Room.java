@@ -1,9 +1,6 @@
 package io.roomcast.chat;
 
 import io.roomcast.protocol.EncodedFrame;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,8 +19,7 @@ final class Room {
    */
   final String epoch;
   final Set<Member> members = new LinkedHashSet<>();
-  private final ArrayDeque<Stored> history = new ArrayDeque<>();
-  private final int historySize;
+  private final History history;
   private long seq;
 
   Room(String name, int historySize) {
@@ -33,7 +29,7 @@ final class Room {
   /** A room as stored (taken over from another node): its epoch and last seq; history is remembered after. */
   Room(String name, int historySize, String epoch, long seq) {
     this.name = name;
-    this.historySize = historySize;
+    this.history = new History(historySize);
     this.epoch = epoch;
     this.seq = seq;
   }
@@ -47,24 +43,12 @@ final class Room {
   }
 
   void remember(long seq, EncodedFrame frame) {
-    if (historySize == 0) {
-      return;
-    }
-    if (history.size() == historySize) {
-      history.removeFirst();
-    }
-    history.addLast(new Stored(seq, frame));
+    history.add(seq, frame);
   }
 
   /** Every kept message with seq > {@code since}, oldest first. */
   List<Stored> after(long since) {
-    List<Stored> out = new ArrayList<>();
-    for (Stored s : history) {
-      if (s.seq() > since) {
-        out.add(s);
-      }
-    }
-    return out;
+    return history.after(since);
   }
 
   /** True when every message after {@code since} is still kept (so a replay has no gap). */
@@ -75,19 +59,11 @@ final class Room {
     if (since == seq) {
       return true;
     }
-    return !history.isEmpty() && history.peekFirst().seq() <= since + 1;
+    return history.size() > 0 && history.firstSeq() <= since + 1;
   }
 
   /** At most {@code limit} kept messages with seq < {@code before} (all when null), oldest first. */
   List<Stored> before(Long before, int limit) {
-    ArrayDeque<Stored> out = new ArrayDeque<>();
-    Iterator<Stored> it = history.descendingIterator();
-    while (it.hasNext() && out.size() < limit) {
-      Stored s = it.next();
-      if (before == null || s.seq() < before) {
-        out.addFirst(s);
-      }
-    }
-    return new ArrayList<>(out);
+    return history.before(before, limit);
   }
 }

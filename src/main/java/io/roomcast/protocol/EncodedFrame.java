@@ -6,13 +6,11 @@ import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -25,9 +23,9 @@ public final class EncodedFrame {
   private final byte[] utf8;
   /**
    * The whole WebSocket text frame as a server sends it (header and payload, no mask), in direct
-   * memory: made on first use and then written as is to every recipient. This object holds one
-   * reference to it and never gives it up, so the views handed out can be released as Netty does
-   * after a write without ever freeing it; the memory goes with the garbage collector. Benign race:
+   * memory ({@link FrameSlab}): made on first use and then written as is to every recipient. This
+   * object holds one reference to it and never gives it up, so the views handed out can be released
+   * as Netty does after a write without ever freeing it; the memory goes with the garbage collector. Benign race:
    * two event loops may both build it; either copy is right.
    */
   private volatile ByteBuf webSocketFrame;
@@ -106,7 +104,7 @@ public final class EncodedFrame {
   public ByteBuf sharedWebSocketFrame() {
     ByteBuf frame = webSocketFrame;
     if (frame == null) {
-      frame = writeWebSocketFrame(Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(webSocketFrameSize())).clear());
+      frame = writeWebSocketFrame(FrameSlab.allocate(webSocketFrameSize()));
       webSocketFrame = frame;
     }
     return frame;
