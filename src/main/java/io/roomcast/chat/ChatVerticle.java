@@ -50,6 +50,7 @@ public final class ChatVerticle extends VerticleBase {
   private ReplicatedStore replicated;
   private Chat chat;
   private boolean leading;
+  private Runnable stopListening = () -> { };
 
   /** {@code local} is where this node's gateways find the chat while it runs here. */
   public ChatVerticle(RoomcastConfig config, ClusterView view, LocalChat local) {
@@ -72,7 +73,9 @@ public final class ChatVerticle extends VerticleBase {
       }).completion();
     }
     // On every node, leader or not: the room events of this node's consumers.
-    MessageConsumer<Delivery> events = RoomEvents.start(vertx.eventBus(), Listeners.of(vertx));
+    Consumer<Delivery> publisher = RoomEvents.publisher(vertx.eventBus(), Listeners.of(vertx));
+    MessageConsumer<Delivery> events = vertx.eventBus().consumer(Addresses.DELIVER, msg -> publisher.accept(msg.body()));
+    stopListening = local.listen((ContextInternal) context, publisher);
     ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view, null);
     List<MessageConsumer<?>> forwarders = ChatApi.forwarders(vertx.eventBus(), link);
     return Future.all(copies, events.completion())
@@ -85,6 +88,7 @@ public final class ChatVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     local.close();
+    stopListening.run();
     // Let stored-but-unsaid effects (acks, broadcasts) go out before the node leaves.
     Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + 3000;
@@ -156,10 +160,12 @@ public final class ChatVerticle extends VerticleBase {
 
   private Chat newChat() {
     EventBus bus = vertx.eventBus();
+    boolean alone = !config.cluster().enabled();
     Chat.Outbox outbox = new Chat.Outbox() {
       @Override
       public void deliver(Delivery d) {
-        pipeline.effect(() -> bus.publish(Addresses.DELIVER, d));
+        // A single node's gateways are all here: no event bus between them and the chat.
+        pipeline.effect(alone ? () -> local.deliver(d) : () -> bus.publish(Addresses.DELIVER, d));
       }
 
       @Override

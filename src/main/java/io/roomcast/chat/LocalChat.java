@@ -1,12 +1,16 @@
 package io.roomcast.chat;
 
+import io.roomcast.chat.ChatMessages.Delivery;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -17,15 +21,43 @@ import java.util.function.Supplier;
  * allocated per chat message. Other nodes' gateways, and everything that is not a gateway's
  * command, still use {@link Addresses#CHAT_COMMANDS} and the public addresses on the event bus.
  *
- * <p>Both hops are tasks queued on the target's event loop, never direct calls, even when the chat and
- * a gateway share a loop: so a command's broadcast reaches the sender before its ack, as over the
- * event bus. One per node: opened and closed on the chat's event loop, read on the gateways' loops.
+ * <p>The way back, for a single node's broadcasts: the chat hands each to the node's gateways and
+ * its room event publisher ({@link #listen}) as a task on each one's loop, where a publish on
+ * {@link Addresses#DELIVER} cost a message, a copy of it per consumer and their delivery contexts
+ * (12% of the allocation left). A cluster's chat publishes on the event bus, which reaches every
+ * node.
+ *
+ * <p>Every hop is a task queued on the target's event loop, never a direct call, even when the chat
+ * and a gateway share a loop: so a command's broadcast reaches the sender before its ack, and every
+ * effect of the chat keeps its place, as over the event bus. One per node: opened and closed on the
+ * chat's event loop, read on the gateways' loops.
  */
 public final class LocalChat {
   private record Door(ContextInternal context, BiConsumer<Object, Handler<Object>> chat) {
   }
 
+  private record Listener(ContextInternal context, Consumer<Delivery> handler) {
+  }
+
   private volatile Door door;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * {@code handler} hears, on {@code context}, each broadcast this node's chat makes while it runs
+   * without a cluster; running the returned task stops that.
+   */
+  public Runnable listen(ContextInternal context, Consumer<Delivery> handler) {
+    Listener l = new Listener(context, handler);
+    listeners.add(l);
+    return () -> listeners.remove(l);
+  }
+
+  /** Hands a broadcast to every listener, each as a task on its own loop. */
+  void deliver(Delivery d) {
+    for (Listener l : listeners) {
+      l.context().runOnContext(v -> l.handler().accept(d));
+    }
+  }
 
   /**
    * Commands go to {@code chat} on {@code context} (the chat verticle's) from now on. {@code chat}

@@ -6,14 +6,14 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Consumer;
 
 /**
  * Publishes the room events ({@link Addresses#events}) of this node, to this node's consumers, for
  * the rooms that have one ({@link Listeners}). Every
- * node hears every room broadcast ({@link Addresses#DELIVER}, for its gateways), so each node makes
- * the events from those, and the chat does not publish them to the whole cluster. A cluster-wide
+ * node hears every room broadcast (for its gateways), so each node makes the events from those, and
+ * the chat does not publish them to the whole cluster. A cluster-wide
  * publish to an address nobody listens on, which is most rooms' event address, asks the cluster's
  * registry every time: a Hazelcast lookup on another thread, often on another node, per message.
  *
@@ -27,17 +27,17 @@ final class RoomEvents {
   private RoomEvents() {
   }
 
-  /** Starts republishing; one per node (the chat verticle's), so that each event is published once. */
-  static MessageConsumer<Delivery> start(EventBus bus, Listeners listeners) {
+  /**
+   * What republishes: one per node (the chat verticle's), so that each event is published once. It
+   * hears the broadcasts from the event bus in a cluster and from {@link LocalChat} on a single node.
+   */
+  static Consumer<Delivery> publisher(EventBus bus, Listeners listeners) {
     DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true).setCodecName(CODEC);
-    return bus.<Delivery>consumer(Addresses.DELIVER, msg -> {
-      Delivery d = msg.body();
-      if (d.event()) {
-        if (listeners.listened(d.room())) {
-          bus.publish(Addresses.events(d.room()), d.frame(), localOnly);
-        }
+    return d -> {
+      if (d.event() && listeners.listened(d.room())) {
+        bus.publish(Addresses.events(d.room()), d.frame(), localOnly);
       }
-    });
+    };
   }
 
   static final class Codec implements MessageCodec<EncodedFrame, JsonObject> {

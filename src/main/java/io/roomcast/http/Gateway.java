@@ -28,8 +28,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The sockets of one HTTP verticle instance (one event loop): its sessions, a room → local sessions
  * index that mirrors what the chat acknowledged, and the heartbeat. It keeps no chat state: the index
- * only says which of its sockets a room broadcast goes to, so a broadcast costs one event bus message
- * per gateway, not one per recipient.
+ * only says which of its sockets a room broadcast goes to, so a broadcast costs one task per gateway
+ * on a single node ({@link io.roomcast.chat.LocalChat}) and one event bus message per gateway in a
+ * cluster, not one per recipient.
  */
 public final class Gateway {
   private final Vertx vertx;
@@ -58,6 +59,7 @@ public final class Gateway {
   private MessageConsumer<Targeted> targeted;
   private MessageConsumer<Object> leader;
   private long sweepTimer = -1;
+  private Runnable stopListening = () -> { };
 
   public Gateway(Vertx vertx, RoomcastConfig config, NodeServices node) {
     this.vertx = vertx;
@@ -71,6 +73,7 @@ public final class Gateway {
 
   public Future<Void> start() {
     deliveries = vertx.eventBus().consumer(Addresses.DELIVER, msg -> deliver(msg.body()));
+    stopListening = node.localChat().listen(context, this::deliver);
     targeted = vertx.eventBus().consumer(Addresses.gateway(id), msg -> {
       ClientSession s = sessions.get(msg.body().session());
       if (s != null) {
@@ -86,6 +89,7 @@ public final class Gateway {
 
   public Future<Void> stop() {
     vertx.cancelTimer(sweepTimer);
+    stopListening.run();
     for (ClientSession s : new ArrayList<>(sessions.values())) {
       s.transport().close(1001, "server shutting down");
     }
