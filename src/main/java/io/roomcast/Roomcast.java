@@ -26,7 +26,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *                                           │  chat's own node a task on its loop: LocalChat)
  *                                           ▼
  *                                      ChatVerticle ×1 (rooms, nicks, seq, history)
- *                                           │  roomcast.internal.deliver (publish, encoded once)
+ *                                           │  encoded once; a task on each HttpVerticle's loop (LocalChat),
+ *                                           │  in a cluster roomcast.internal.deliver (publish)
  *                                           └──▶ every HttpVerticle ──▶ its member sockets
  *   other verticles (EchoBotVerticle, yours) ──roomcast.publish / .direct / .presence / .rooms / .events.&lt;room&gt;
  *
