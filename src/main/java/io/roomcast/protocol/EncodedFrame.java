@@ -23,10 +23,10 @@ public final class EncodedFrame {
   private final byte[] utf8;
   /**
    * The whole WebSocket text frame as a server sends it (header and payload, no mask), in direct
-   * memory ({@link FrameSlab}): made on first use and then written as is to every recipient. This
-   * object holds one reference to it and never gives it up, so the views handed out can be released
-   * as Netty does after a write without ever freeing it; the memory goes with the garbage collector. Benign race:
-   * two event loops may both build it; either copy is right.
+   * memory ({@link FrameSlab}): made on first use and then written as is to every recipient. Its
+   * reference count starts at one and nobody releases that one, so the views handed out can be
+   * retained and released as Netty does around a write without ever freeing it; the memory goes
+   * with the garbage collector. Benign race: two event loops may both build it; either copy is right.
    */
   private volatile ByteBuf webSocketFrame;
 

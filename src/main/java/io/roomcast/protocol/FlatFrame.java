@@ -275,7 +275,7 @@ final class FlatFrame implements FrameParser.Fields {
     values[size++] = value;
   }
 
-  /** The names read, each once. */
+  /** The names read, each once (for tests, which compare them with a JSON object's). */
   java.util.Set<String> names() {
     return new java.util.HashSet<>(Arrays.asList(names).subList(0, size));
   }
