@@ -15,8 +15,8 @@ import java.nio.ByteBuffer;
  * been collected: for a chat at 1,000 messages/s that was tens of thousands of objects per young
  * collection and milliseconds of its pause. A block costs one cleaner for hundreds of frames. Why
  * not Netty's pooled allocator: a broadcast frame has no single owner to release it (every
- * recipient writes its own view, and history or another event loop may ask for it later), so its
- * memory must go with the collector.
+ * recipient writes its own view, and another event loop may ask for it later), so its memory must
+ * go with the collector.
  *
  * <p>The price: a block lives as long as its longest-lived frame. A frame lives as long as some
  * socket still queues it, and a socket's queue is capped ({@code limits.maxQueueBytes}); history
