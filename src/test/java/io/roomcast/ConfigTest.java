@@ -56,6 +56,7 @@ class ConfigTest {
     assertEquals(100, d.rooms().historySize());
     assertEquals(10_000, d.rooms().maxIdleRooms());
     assertTrue(d.bots().echo());
+    assertEquals(1000, d.cluster().lingerMicros());
   }
 
   @Test
@@ -112,6 +113,7 @@ class ConfigTest {
       "port below range       | {\"http\":{\"port\":-1}}                  | http.port",
       "port above range       | {\"http\":{\"port\":65536}}               | http.port",
       "history below range    | {\"rooms\":{\"historySize\":-5}}          | rooms.historySize",
+      "linger above range     | {\"cluster\":{\"lingerMicros\":200000}}  | cluster.lingerMicros",
       "unknown transport      | {\"http\":{\"transport\":\"kqueue\"}}    | http.transport",
       "unknown key            | {\"http\":{\"hots\":\"x\"}}               | http.hots",
       "unknown section        | {\"database\":{}}                         | database",

@@ -58,6 +58,9 @@ public final class Cluster {
     String publicHost = c.publicHost().isEmpty() ? c.host() : c.publicHost();
     options.setEventBusOptions(new EventBusOptions()
         .setHost(c.host()).setPort(c.eventBusPort()).setClusterPublicHost(publicHost));
+    if (c.lingerMicros() > 0) {
+      builder.withTransport(lingering(transport, c.lingerMicros()));
+    }
     return builder.withClusterManager(new HazelcastClusterManager(hazelcast(c))).buildClustered();
   }
 
@@ -78,6 +81,34 @@ public final class Cluster {
     };
   }
 
+  /**
+   * {@code t}, with the node's outgoing connections (its event bus links to the other nodes) holding
+   * each flush back for {@code micros}: see {@link LingerTransport}.
+   */
+  private static Transport lingering(Transport t, long micros) {
+    return new Transport() {
+      @Override
+      public String name() {
+        return t.name();
+      }
+
+      @Override
+      public boolean available() {
+        return t.available();
+      }
+
+      @Override
+      public Throwable unavailabilityCause() {
+        return t.unavailabilityCause();
+      }
+
+      @Override
+      public io.vertx.core.spi.transport.Transport implementation() {
+        return new LingerTransport(t.implementation(), micros);
+      }
+    };
+  }
+
   private static Transport available(Transport t, String name) {
     if (!t.available()) {
       Throwable cause = t.unavailabilityCause();
@@ -89,7 +120,7 @@ public final class Cluster {
 
   /** The name ({@code io_uring}, {@code epoll} or {@code nio}) of the transport a Vert.x instance runs on. */
   public static String transportName(Vertx vertx) {
-    io.vertx.core.spi.transport.Transport t = ((VertxInternal) vertx).transport();
+    io.vertx.core.spi.transport.Transport t = LingerTransport.unwrap(((VertxInternal) vertx).transport());
     return t instanceof IoUringTransport ? "io_uring" : t instanceof EpollTransport ? "epoll" : "nio";
   }
 

@@ -49,9 +49,12 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
    * join list ({@code "host"} or {@code "host:port"}). {@code httpAddress} ({@code host:port}) is where
    * other nodes forward SockJS requests for sessions this node holds; empty means the public (or
    * cluster) host with the HTTP port. {@code requestTimeoutMs} bounds a gateway's wait for the chat.
+   * {@code lingerMicros} is how long a node holds what it sends another node before the system call,
+   * so that what it sends meanwhile goes along (0: every message at once).
    */
   public record Cluster(boolean enabled, String name, String host, int port, String publicHost, int eventBusPort,
-      List<String> members, boolean multicast, String httpAddress, long requestTimeoutMs) {
+      List<String> members, boolean multicast, String httpAddress, long requestTimeoutMs,
+      int lingerMicros) {
   }
 
   /** The values of {@code http.transport}. */
@@ -104,7 +107,8 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
             range(c, "eventBusPort", "cluster.eventBusPort", 0, 65535),
             c.getJsonArray("members").stream().map(String::valueOf).toList(), c.getBoolean("multicast"),
             hostPort(c.getString("httpAddress"), "cluster.httpAddress"),
-            range(c, "requestTimeoutMs", "cluster.requestTimeoutMs", 100, 600_000)));
+            range(c, "requestTimeoutMs", "cluster.requestTimeoutMs", 100, 600_000),
+            range(c, "lingerMicros", "cluster.lingerMicros", 0, 100_000)));
   }
 
   /** The number of HTTP verticles to deploy. */
@@ -157,7 +161,7 @@ public record RoomcastConfig(Http http, SockJs sockjs, Limits limits, Heartbeat 
   public RoomcastConfig clustered() {
     return new RoomcastConfig(http, sockjs, limits, heartbeat, rooms, bots, new Cluster(true, cluster.name(),
         cluster.host(), cluster.port(), cluster.publicHost(), cluster.eventBusPort(), cluster.members(),
-        cluster.multicast(), cluster.httpAddress(), cluster.requestTimeoutMs()));
+        cluster.multicast(), cluster.httpAddress(), cluster.requestTimeoutMs(), cluster.lingerMicros()));
   }
 
   private static String nonEmpty(JsonObject o, String field, String key) {
