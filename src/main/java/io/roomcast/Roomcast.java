@@ -27,13 +27,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *                                           ▼
  *                                      ChatVerticle ×1 (rooms, nicks, seq, history)
  *                                           │  encoded once; a task on each HttpVerticle's loop (LocalChat),
- *                                           │  in a cluster roomcast.internal.deliver (publish)
+ *                                           │  in a cluster roomcast.internal.deliver@node (publish)
  *                                           └──▶ every HttpVerticle ──▶ its member sockets
  *   other verticles (EchoBotVerticle, yours) ──roomcast.publish / .direct / .presence / .rooms / .events.&lt;room&gt;
  *
  *   clustered (Hazelcast): every node runs all of the above; only the oldest node's ChatVerticle is
- *   active, it copies each change to the second oldest (its follower) before answering, and its deliveries reach the
- *   HttpVerticles of every node. SockJS requests for a session held by another node are forwarded there.
+ *   active, it copies each change to the second oldest (its follower) before answering, with what it says to the
+ *   follower's HttpVerticles; its deliveries reach the HttpVerticles of every other node over the event bus. SockJS requests for a session held by another node are forwarded there.
  * </pre>
  */
 public final class Roomcast {

@@ -22,7 +22,10 @@ public final class Addresses {
 
   /** Gateway to chat: session lifecycle and validated client frames (request/reply). */
   public static final String CHAT_COMMANDS = "roomcast.internal.commands";
-  /** Chat to every gateway: a room broadcast, encoded once (publish). */
+  /**
+   * Chat to the gateways of one node ({@link #at} that node): a room broadcast, encoded once
+   * (publish). The chat's own node gets its broadcasts through {@link LocalChat}, not the bus.
+   */
   public static final String DELIVER = "roomcast.internal.deliver";
   /** Health: the chat's counts, {@code {"sessions","rooms"}} (request/reply). */
   public static final String STATS = "roomcast.internal.stats";
@@ -30,6 +33,12 @@ public final class Addresses {
   public static final String LEADER = "roomcast.internal.leader";
   /** Prefix of a node's replica address: the chat's changes, copied to its follower (request/reply). */
   public static final String REPLICA_PREFIX = "roomcast.internal.replica.";
+  /**
+   * The answers to ticketed commands from one node's gateways ({@link #at} that node; a
+   * {@code Reply} with the ticket in a header, see {@link StreamReplies}), when they do not travel in
+   * the chat's copy to its follower.
+   */
+  public static final String REPLIES = "roomcast.internal.replies";
   /** Prefix of one gateway's address, for frames meant for one of its sessions. */
   public static final String GATEWAY_PREFIX = "roomcast.internal.gateway.";
 

@@ -43,14 +43,9 @@ public final class ChatCodecs {
     });
     register(bus, Resync.class, (w, s) -> w.str(s.gateway()).json(s.lastSeqs()),
         r -> new Resync(r.str(), r.json()));
-    register(bus, Reply.class, (w, r) -> {
-      w.json(r.ack()).frames(r.before()).str(r.error() == null ? null : r.error().code()).str(r.message());
-    }, r -> new Reply(r.json(), r.frames(), ErrorCode.fromCode(r.str()), r.str()));
-    register(bus, Delivery.class,
-        (w, d) -> w.str(d.room()).frame(d.frame()).str(d.exclude()).bool(d.ephemeral()).num(d.seq()).bool(d.event()),
-        r -> new Delivery(r.str(), r.frame(), r.str(), r.bool(), r.num(), r.bool()));
-    register(bus, Targeted.class, (w, t) -> w.str(t.session()).frame(t.frame()),
-        r -> new Targeted(r.str(), r.frame()));
+    register(bus, Reply.class, ChatCodecs::writeReply, ChatCodecs::readReply);
+    register(bus, Delivery.class, ChatCodecs::writeDelivery, ChatCodecs::readDelivery);
+    register(bus, Targeted.class, ChatCodecs::writeTargeted, ChatCodecs::readTargeted);
     register(bus, ReplicaUpdate.class, ChatCodecs::writeUpdate, ChatCodecs::readUpdate);
     bus.registerCodec(new RoomEvents.Codec());
   }
@@ -67,7 +62,31 @@ public final class ChatCodecs {
     return readUpdate(new Reader(b, 0));
   }
 
-  /** The snapshot (rare) as JSON, then each change as a tag and its fields. */
+  private static void writeReply(Writer w, Reply r) {
+    w.json(r.ack()).frames(r.before()).str(r.error() == null ? null : r.error().code()).str(r.message());
+  }
+
+  private static Reply readReply(Reader r) {
+    return new Reply(r.json(), r.frames(), ErrorCode.fromCode(r.str()), r.str());
+  }
+
+  private static void writeDelivery(Writer w, Delivery d) {
+    w.str(d.room()).frame(d.frame()).str(d.exclude()).bool(d.ephemeral()).num(d.seq()).bool(d.event());
+  }
+
+  private static Delivery readDelivery(Reader r) {
+    return new Delivery(r.str(), r.frame(), r.str(), r.bool(), r.num(), r.bool());
+  }
+
+  private static void writeTargeted(Writer w, Targeted t) {
+    w.str(t.session()).frame(t.frame());
+  }
+
+  private static Targeted readTargeted(Reader r) {
+    return new Targeted(r.str(), r.frame());
+  }
+
+  /** The snapshot (rare) as JSON, then each change and each effect as a tag and its fields. */
   private static void writeUpdate(Writer w, ReplicaUpdate u) {
     w.json(u.snapshot() == null ? null : Replica.toJson(u.snapshot()));
     w.integer(u.changes().size());
@@ -82,6 +101,16 @@ public final class ChatCodecs {
         w.integer(3).json(ms.member());
       } else if (c instanceof ReplicaUpdate.Gone g) {
         w.integer(4).str(g.session());
+      }
+    }
+    w.integer(u.effects().size());
+    for (ReplicaUpdate.Effect e : u.effects()) {
+      if (e instanceof ReplicaUpdate.ToGateways g) {
+        writeDelivery(w.integer(0), g.delivery());
+      } else if (e instanceof ReplicaUpdate.ToGateway g) {
+        writeTargeted(w.integer(1).str(g.gateway()), g.targeted());
+      } else if (e instanceof ReplicaUpdate.ToTicket t) {
+        writeReply(w.integer(2).num(t.ticket()), t.reply());
       }
     }
   }
@@ -100,7 +129,17 @@ public final class ChatCodecs {
         default -> throw new IllegalStateException("unknown change in a chat state copy");
       });
     }
-    return new ReplicaUpdate(snapshot == null ? null : Replica.fromJson(snapshot), changes);
+    int m = r.integer();
+    List<ReplicaUpdate.Effect> effects = new ArrayList<>(m);
+    for (int i = 0; i < m; i++) {
+      effects.add(switch (r.integer()) {
+        case 0 -> new ReplicaUpdate.ToGateways(readDelivery(r));
+        case 1 -> new ReplicaUpdate.ToGateway(r.str(), readTargeted(r));
+        case 2 -> new ReplicaUpdate.ToTicket(r.num(), readReply(r));
+        default -> throw new IllegalStateException("unknown effect in a chat state copy");
+      });
+    }
+    return new ReplicaUpdate(snapshot == null ? null : Replica.fromJson(snapshot), changes, effects);
   }
 
   private static <T> void register(EventBus bus, Class<T> type, BiConsumer<Writer, T> encode,

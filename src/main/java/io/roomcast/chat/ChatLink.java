@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
 
 /**
  * Requests to the chat, which may run on another node. Each goes to the address of the node that
@@ -41,8 +43,34 @@ public final class ChatLink {
       if (here != null) {
         return here;
       }
+      if (view.nodeId().equals(view.follower())) {
+        return ticketed(body, idempotent);
+      }
     }
     return overBus(address, body, idempotent);
+  }
+
+  /**
+   * On the follower's node: the command goes with a ticket, and its answer comes in the chat's copy
+   * of its changes, in order with the broadcasts to this node. Unanswered within the time limit (the
+   * chat's node died, or the chat moved), an idempotent command is asked again the usual way.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> ticketed(Object body, boolean idempotent) {
+    ContextInternal current = ContextInternal.current();
+    ContextInternal caller = current != null ? current : (ContextInternal) vertx.getOrCreateContext();
+    PromiseInternal<Object> answer = caller.promise();
+    long ticket = local.replies().open(caller, answer, System.currentTimeMillis() + timeoutMs, () -> {
+      if (idempotent) {
+        overBus(Addresses.CHAT_COMMANDS, body, true).onComplete(answer);
+      } else {
+        answer.tryFail(new ReplyException(ReplyFailure.TIMEOUT, "the chat did not answer in " + timeoutMs + " ms"));
+      }
+    });
+    DeliveryOptions options = new DeliveryOptions().addHeader(StreamReplies.TICKET, Long.toString(ticket))
+        .addHeader(StreamReplies.NODE, view.nodeId());
+    vertx.eventBus().send(Addresses.at(Addresses.CHAT_COMMANDS, view.leader()), body, options);
+    return (Future<T>) answer.future();
   }
 
   private <T> Future<T> overBus(String address, Object body, boolean idempotent) {

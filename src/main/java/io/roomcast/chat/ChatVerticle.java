@@ -6,7 +6,6 @@ import io.roomcast.chat.ChatMessages.Delivery;
 import io.roomcast.chat.ChatMessages.Disconnect;
 import io.roomcast.chat.ChatMessages.Reply;
 import io.roomcast.chat.ChatMessages.Resync;
-import io.roomcast.chat.ChatMessages.Targeted;
 import io.roomcast.config.RoomcastConfig;
 import io.roomcast.protocol.ClientFrame;
 import io.roomcast.protocol.EncodedFrame;
@@ -33,7 +32,8 @@ import java.util.logging.Logger;
  *
  * <p>In a cluster exactly one node's chat verticle is active: the leader (the oldest member). Its
  * changes are copied to the follower (the second oldest, {@link ReplicatedStore}) before anyone hears
- * of them ({@link Pipeline}); when the leader dies or leaves, the follower is the oldest member: it
+ * of them ({@link Pipeline}), together with what the chat says to the follower's own gateways
+ * ({@link Effects}); when the leader dies or leaves, the follower is the oldest member: it
  * takes over from its copy, drops the sessions of dead nodes and tells every gateway to catch up
  * ({@link Addresses#LEADER}).
  */
@@ -51,6 +51,8 @@ public final class ChatVerticle extends VerticleBase {
   private Chat chat;
   private boolean leading;
   private Runnable stopListening = () -> { };
+  private Effects effects;
+  private long sweep = -1;
 
   /** {@code local} is where this node's gateways find the chat while it runs here. */
   public ChatVerticle(RoomcastConfig config, ClusterView view, LocalChat local) {
@@ -66,15 +68,25 @@ public final class ChatVerticle extends VerticleBase {
       replica = new Replica(config.rooms().historySize());
       replicated = new ReplicatedStore(vertx, pipeline, view, replica, config.cluster().requestTimeoutMs());
       store = replicated;
-      // Every node may be the follower: it keeps the copy the chat sends it.
-      copies = vertx.eventBus().<ReplicaUpdate>consumer(Addresses.replica(view.nodeId()), msg -> {
+    }
+    effects = new Effects(vertx.eventBus(), local, view, pipeline, replicated);
+    if (replicated != null) {
+      // Every node may be the follower: it keeps the copy the chat sends it, and passes on to its
+      // gateways what the chat said to them with it.
+      MessageConsumer<ReplicaUpdate> copy = vertx.eventBus().consumer(Addresses.replica(view.nodeId()), msg -> {
         replica.apply(msg.body());
+        msg.body().effects().forEach(effects::here);
         msg.reply(null);
-      }).completion();
+      });
+      MessageConsumer<Reply> replies = vertx.eventBus().consumer(Addresses.at(Addresses.REPLIES, view.nodeId()),
+          msg -> local.replies().complete(Long.parseLong(msg.headers().get(StreamReplies.TICKET)), msg.body()));
+      sweep = vertx.setPeriodic(100, t -> local.replies().expire(System.currentTimeMillis()));
+      copies = Future.all(copy.completion(), replies.completion());
     }
     // On every node, leader or not: the room events of this node's consumers.
     Consumer<Delivery> publisher = RoomEvents.publisher(vertx.eventBus(), Listeners.of(vertx));
-    MessageConsumer<Delivery> events = vertx.eventBus().consumer(Addresses.DELIVER, msg -> publisher.accept(msg.body()));
+    MessageConsumer<Delivery> events = vertx.eventBus().consumer(Addresses.at(Addresses.DELIVER, view.nodeId()),
+        msg -> publisher.accept(msg.body()));
     stopListening = local.listen((ContextInternal) context, publisher);
     ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view, null);
     List<MessageConsumer<?>> forwarders = ChatApi.forwarders(vertx.eventBus(), link);
@@ -87,6 +99,7 @@ public final class ChatVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(sweep);
     local.close();
     stopListening.run();
     // Let stored-but-unsaid effects (acks, broadcasts) go out before the node leaves.
@@ -121,11 +134,20 @@ public final class ChatVerticle extends VerticleBase {
       }
       ChatApi api = new ChatApi(config, this::apiChat, pipeline);
       String me = view.nodeId();
-      consumers.add(bus.<Object>consumer(Addresses.at(Addresses.CHAT_COMMANDS, me),
-          msg -> pipeline.batch(() -> onGatewayMessage(msg.body(), msg::reply))));
+      consumers.add(bus.<Object>consumer(Addresses.at(Addresses.CHAT_COMMANDS, me), msg -> {
+        String ticket = msg.headers().get(StreamReplies.TICKET);
+        if (ticket == null) {
+          pipeline.batch(() -> onGatewayMessage(msg.body(), reply -> pipeline.effect(() -> msg.reply(reply))));
+        } else {
+          // From the follower's node (as it sees it): the answer goes where that node's broadcasts go.
+          String node = msg.headers().get(StreamReplies.NODE);
+          long t = Long.parseLong(ticket);
+          pipeline.batch(() -> onGatewayMessage(msg.body(), reply -> effects.answer(node, t, reply)));
+        }
+      }));
       local.open((ContextInternal) context, (body, answer) -> {
         if (leading) {
-          pipeline.batch(() -> onGatewayMessage(body, answer::handle));
+          pipeline.batch(() -> onGatewayMessage(body, reply -> pipeline.effect(() -> answer.handle(reply))));
         } else {
           answer.handle(null); // stepped down since the gateway looked: it asks the cluster
         }
@@ -159,26 +181,14 @@ public final class ChatVerticle extends VerticleBase {
   }
 
   private Chat newChat() {
-    EventBus bus = vertx.eventBus();
-    boolean alone = !config.cluster().enabled();
-    Chat.Outbox outbox = new Chat.Outbox() {
-      @Override
-      public void deliver(Delivery d) {
-        // A single node's gateways are all here: no event bus between them and the chat.
-        pipeline.effect(alone ? () -> local.deliver(d) : () -> bus.publish(Addresses.DELIVER, d));
-      }
-
-      @Override
-      public void send(Member member, EncodedFrame frame) {
-        Targeted t = new Targeted(member.session, frame);
-        pipeline.effect(() -> bus.send(Addresses.gateway(member.gateway), t));
-      }
-    };
-    return new Chat(config.rooms().historySize(), config.rooms().maxIdleRooms(), outbox, store,
+    return new Chat(config.rooms().historySize(), config.rooms().maxIdleRooms(), effects, store,
         config.limits().maxRoomsPerConnection());
   }
 
-  /** A gateway's command, from the event bus or {@link LocalChat}; {@code answer} gets the reply. */
+  /**
+   * A gateway's command, from the event bus or {@link LocalChat}; {@code answer} gets the reply at
+   * once, in the batch, and sends it on (as an effect of the batch, or with the follower's copy).
+   */
   private void onGatewayMessage(Object body, Consumer<Reply> answer) {
     Reply reply;
     if (body instanceof Command c) {
@@ -195,7 +205,7 @@ public final class ChatVerticle extends VerticleBase {
     } else {
       return;
     }
-    pipeline.effect(() -> answer.accept(reply));
+    answer.accept(reply);
   }
 
   private Reply command(Command c) {

@@ -21,6 +21,9 @@ public interface ClusterView {
    */
   String follower();
 
+  /** Every node alive right now, this one included, oldest first. */
+  java.util.List<String> nodes();
+
   /** Calls {@code listener} (on any thread) whenever nodes join or leave. */
   void onChange(Runnable listener);
 
@@ -50,6 +53,11 @@ public interface ClusterView {
       @Override
       public String follower() {
         return null;
+      }
+
+      @Override
+      public java.util.List<String> nodes() {
+        return java.util.List.of(nodeId());
       }
 
       @Override

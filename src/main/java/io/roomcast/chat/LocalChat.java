@@ -21,11 +21,11 @@ import java.util.function.Supplier;
  * allocated per chat message. Other nodes' gateways, and everything that is not a gateway's
  * command, still use {@link Addresses#CHAT_COMMANDS} and the public addresses on the event bus.
  *
- * <p>The way back, for a single node's broadcasts: the chat hands each to the node's gateways and
- * its room event publisher ({@link #listen}) as a task on each one's loop, where a publish on
+ * <p>The way back, for broadcasts: the chat hands each to its own node's gateways and room event
+ * publisher ({@link #listen}) as a task on each one's loop, where a publish on
  * {@link Addresses#DELIVER} cost a message, a copy of it per consumer and their delivery contexts
- * (12% of the allocation left). A cluster's chat publishes on the event bus, which reaches every
- * node.
+ * (12% of the allocation left). In a cluster the chat also publishes once to each other node's
+ * {@link Addresses#DELIVER} address.
  *
  * <p>Every hop is a task queued on the target's event loop, never a direct call, even when the chat
  * and a gateway share a loop: so a command's broadcast reaches the sender before its ack, and every
@@ -40,16 +40,22 @@ public final class LocalChat {
   }
 
   private volatile Door door;
+  private final StreamReplies replies = new StreamReplies();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   /**
    * {@code handler} hears, on {@code context}, each broadcast this node's chat makes while it runs
-   * without a cluster; running the returned task stops that.
+   * here; running the returned task stops that.
    */
   public Runnable listen(ContextInternal context, Consumer<Delivery> handler) {
     Listener l = new Listener(context, handler);
     listeners.add(l);
     return () -> listeners.remove(l);
+  }
+
+  /** The node's ticketed commands waiting for the chat's answer. */
+  StreamReplies replies() {
+    return replies;
   }
 
   /** Hands a broadcast to every listener, each as a task on its own loop. */

@@ -69,6 +69,39 @@ final class Pipeline {
     }
   }
 
+  /**
+   * Like {@link #effect}, for {@code effect} bound for the gateways of another {@code node}, which
+   * {@code send} sends there; until it runs, {@link #takeRemote} can take it out.
+   */
+  void remote(String node, ReplicaUpdate.Effect effect, Runnable send) {
+    effect(new Remote(node, effect, send));
+  }
+
+  /**
+   * Takes out, in order, the effects for {@code node} that still wait: a node that has just become
+   * the follower gets them in the chat's copy, ahead of what the chat says after them.
+   */
+  List<ReplicaUpdate.Effect> takeRemote(String node) {
+    List<ReplicaUpdate.Effect> out = new ArrayList<>();
+    for (Batch b : queue) {
+      b.effects.removeIf(r -> {
+        if (r instanceof Remote x && x.node.equals(node)) {
+          out.add(x.effect);
+          return true;
+        }
+        return false;
+      });
+    }
+    return out;
+  }
+
+  private record Remote(String node, ReplicaUpdate.Effect effect, Runnable send) implements Runnable {
+    @Override
+    public void run() {
+      send.run();
+    }
+  }
+
   /** Batches still waiting for their writes. */
   int waiting() {
     return queue.size();

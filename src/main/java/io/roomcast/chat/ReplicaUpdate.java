@@ -6,11 +6,34 @@ import java.util.List;
 
 /**
  * One message from the chat to its follower ({@link Addresses#replica}): a full snapshot (only for a
- * new follower, else null) and the changes made after it, in the order the chat made them. Between
- * nodes {@link ChatCodecs} writes it in binary, and a message's frame travels as its bytes: no JSON is
+ * new follower, else null), the changes made after it, and what the chat said meanwhile to the
+ * follower's own gateways (broadcasts, frames for one session, answers), each list in the order the
+ * chat made it. The follower applies the changes, then passes the effects on: so its clients hear
+ * of a change once it is on both nodes, without a message of its own for each. Between nodes
+ * {@link ChatCodecs} writes it in binary, and a message's frame travels as its bytes: no JSON is
  * built, escaped or parsed per chat message.
  */
-record ReplicaUpdate(ChatStore.Snapshot snapshot, List<Change> changes) {
+record ReplicaUpdate(ChatStore.Snapshot snapshot, List<Change> changes, List<Effect> effects) {
+
+  ReplicaUpdate(ChatStore.Snapshot snapshot, List<Change> changes) {
+    this(snapshot, changes, List.of());
+  }
+
+  /** Something the chat says to the gateways of one node. */
+  sealed interface Effect permits ToGateways, ToGateway, ToTicket {
+  }
+
+  /** A room broadcast for the node's gateways. */
+  record ToGateways(ChatMessages.Delivery delivery) implements Effect {
+  }
+
+  /** A frame for one session of one gateway. */
+  record ToGateway(String gateway, ChatMessages.Targeted targeted) implements Effect {
+  }
+
+  /** The answer to a command the node's gateway sent with {@code ticket} ({@link StreamReplies}). */
+  record ToTicket(long ticket, ChatMessages.Reply reply) implements Effect {
+  }
 
   /** A change to the chat's stored state. */
   sealed interface Change permits RoomState, Message, Forget, MemberState, Gone {

@@ -32,6 +32,9 @@ final class ReplicatedStore implements ChatStore {
   private final long timeoutMs;
   private Supplier<Snapshot> state;
   private List<ReplicaUpdate.Change> pending = new ArrayList<>();
+  /** What the chat said to the follower's gateways since the last send, and to which follower. */
+  private List<ReplicaUpdate.Effect> effects = new ArrayList<>();
+  private String effectsFor;
   /** Completed when the changes in {@link #pending} (and any failed before them) are on the follower. */
   private List<Promise<Void>> waiting = new ArrayList<>();
   private Promise<Void> current;
@@ -87,6 +90,24 @@ final class ReplicatedStore implements ChatStore {
     change(new ReplicaUpdate.Gone(m.session));
   }
 
+  /** The node whose gateways hear the chat through its copy (the follower), or null. */
+  String streamTarget() {
+    return state == null ? null : view.follower();
+  }
+
+  /**
+   * Something the chat says to the gateways of {@code to}, the {@link #streamTarget()}: it goes with
+   * the changes of this turn, and the batch waits for it as for a change.
+   */
+  void effect(String to, ReplicaUpdate.Effect e) {
+    if (!to.equals(effectsFor)) {
+      effects = new ArrayList<>(); // meant for a follower that is gone
+      effectsFor = to;
+    }
+    effects.add(e);
+    hold();
+  }
+
   /** The copy this node kept as a follower: what it takes over. */
   @Override
   public Future<Snapshot> load() {
@@ -97,11 +118,16 @@ final class ReplicatedStore implements ChatStore {
     if (state == null) {
       return; // not running the chat
     }
+    pending.add(c);
+    hold();
+  }
+
+  /** The current batch waits for the next send. */
+  private void hold() {
     if (current == null) {
       current = Promise.promise();
       waiting.add(current);
     }
-    pending.add(c);
     pipeline.write(current.future());
     schedule(0);
   }
@@ -131,15 +157,24 @@ final class ReplicatedStore implements ChatStore {
     if (follower == null) {
       // Alone: nobody to copy to, nothing to wait for.
       pending = new ArrayList<>();
+      effects = new ArrayList<>();
       complete(takeWaiting());
       return;
     }
     boolean snapshot = !follower.equals(syncedFollower);
-    if (!snapshot && pending.isEmpty()) {
+    List<ReplicaUpdate.Effect> said = follower.equals(effectsFor) ? effects : new ArrayList<>();
+    effects = new ArrayList<>();
+    effectsFor = follower;
+    if (snapshot) {
+      // What waits to go to the new follower's gateways over the bus was said before all of this.
+      said.addAll(0, pipeline.takeRemote(follower));
+    }
+    if (!snapshot && pending.isEmpty() && said.isEmpty()) {
       return;
     }
     // A snapshot is taken now, so it already holds every pending change.
-    ReplicaUpdate body = snapshot ? new ReplicaUpdate(state.get(), List.of()) : new ReplicaUpdate(null, pending);
+    ReplicaUpdate body = snapshot ? new ReplicaUpdate(state.get(), List.of(), said)
+        : new ReplicaUpdate(null, pending, said);
     pending = new ArrayList<>();
     List<Promise<Void>> group = takeWaiting();
     inFlight = true;
@@ -149,7 +184,8 @@ final class ReplicatedStore implements ChatStore {
           if (ar.succeeded()) {
             syncedFollower = follower;
             complete(group);
-            if (!pending.isEmpty() || !java.util.Objects.equals(syncedFollower, view.follower())) {
+            if (!pending.isEmpty() || !effects.isEmpty()
+                || !java.util.Objects.equals(syncedFollower, view.follower())) {
               schedule(0);
             }
           } else {
@@ -159,6 +195,9 @@ final class ReplicatedStore implements ChatStore {
                 + " (" + ar.cause().getMessage() + "); acks wait until a follower has them");
             syncedFollower = null;
             waiting.addAll(0, group); // the next snapshot covers them
+            if (follower.equals(effectsFor)) {
+              effects.addAll(0, said); // and, to the same follower, says this again
+            }
             schedule(100); // by then the cluster may name another follower
           }
         });

@@ -20,9 +20,12 @@ final class HazelcastView implements ClusterView {
   private static final Logger LOG = Logger.getLogger("io.roomcast.cluster");
   private final HazelcastClusterManager cm;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  /** Asked for every broadcast; Hazelcast's member list is read again only when it changes. */
+  private volatile List<String> nodes;
 
   HazelcastView(HazelcastClusterManager cm) {
     this.cm = cm;
+    this.nodes = List.copyOf(cm.getNodes());
     cm.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
@@ -60,6 +63,11 @@ final class HazelcastView implements ClusterView {
   }
 
   @Override
+  public List<String> nodes() {
+    return nodes;
+  }
+
+  @Override
   public Predicate<String> alive() {
     return Set.copyOf(cm.getNodes())::contains;
   }
@@ -70,6 +78,7 @@ final class HazelcastView implements ClusterView {
   }
 
   private void changed(MembershipEvent e, String what) {
+    nodes = List.copyOf(cm.getNodes());
     LOG.info("cluster: node " + e.getMember().getAddress() + " " + what + "; " + e.getMembers().size() + " nodes");
     listeners.forEach(Runnable::run);
   }

@@ -72,7 +72,7 @@ public final class Gateway {
   }
 
   public Future<Void> start() {
-    deliveries = vertx.eventBus().consumer(Addresses.DELIVER, msg -> deliver(msg.body()));
+    deliveries = vertx.eventBus().consumer(Addresses.at(Addresses.DELIVER, nodeId), msg -> deliver(msg.body()));
     stopListening = node.localChat().listen(context, this::deliver);
     targeted = vertx.eventBus().consumer(Addresses.gateway(id), msg -> {
       ClientSession s = sessions.get(msg.body().session());

@@ -75,9 +75,41 @@ class ReplicaTest {
   }
 
   @Test
+  void whatTheChatSaidToTheFollowersGatewaysCrossesWithTheChangesInOrder() {
+    EncodedFrame hello = message("lobby", 7, "hello");
+    ChatMessages.Reply joined = ChatMessages.Reply.ok(new JsonObject().put("room", "lobby").put("seq", 6),
+        List.of(message("lobby", 6, "replayed")));
+    ChatMessages.Reply refused = ChatMessages.Reply.failed(io.roomcast.protocol.ErrorCode.NOT_MEMBER, "not in lobby");
+    ReplicaUpdate sent = new ReplicaUpdate(null, List.of(new ReplicaUpdate.Message("lobby", "e1", 7, hello)), List.of(
+        new ReplicaUpdate.ToTicket(41, joined),
+        new ReplicaUpdate.ToGateways(new ChatMessages.Delivery("lobby", hello, "s1", false, 7, true)),
+        new ReplicaUpdate.ToGateway("g2", new ChatMessages.Targeted("s3", EncodedFrame.of(new JsonObject().put("type", "dm")))),
+        new ReplicaUpdate.ToTicket(42, refused)));
+    ReplicaUpdate back = ChatCodecs.fromWire(ChatCodecs.toWire(sent));
+
+    assertEquals(1, back.changes().size());
+    assertEquals(4, back.effects().size());
+    ReplicaUpdate.ToTicket first = (ReplicaUpdate.ToTicket) back.effects().get(0);
+    assertEquals(41, first.ticket());
+    assertEquals(joined.ack(), first.reply().ack());
+    assertEquals("replayed", first.reply().before().get(0).toJson().getString("text"));
+    ChatMessages.Delivery d = ((ReplicaUpdate.ToGateways) back.effects().get(1)).delivery();
+    assertEquals(List.of("lobby", hello.toString(), "s1", false, 7L, true),
+        List.of(d.room(), d.frame().toString(), d.exclude(), d.ephemeral(), d.seq(), d.event()));
+    ReplicaUpdate.ToGateway one = (ReplicaUpdate.ToGateway) back.effects().get(2);
+    assertEquals(List.of("g2", "s3", "{\"type\":\"dm\"}"),
+        List.of(one.gateway(), one.targeted().session(), one.targeted().frame().toString()));
+    ReplicaUpdate.ToTicket last = (ReplicaUpdate.ToTicket) back.effects().get(3);
+    assertEquals(42, last.ticket());
+    assertEquals(io.roomcast.protocol.ErrorCode.NOT_MEMBER, last.reply().error());
+    assertEquals("not in lobby", last.reply().message());
+  }
+
+  @Test
   void anUpdateWithoutSnapshotReadsBackWithoutOne() {
     ReplicaUpdate back = ChatCodecs.fromWire(ChatCodecs.toWire(new ReplicaUpdate(null, List.of())));
     assertNull(back.snapshot());
     assertTrue(back.changes().isEmpty());
+    assertTrue(back.effects().isEmpty());
   }
 }

@@ -10,7 +10,9 @@ import io.roomcast.support.ChatClient;
 import io.roomcast.support.Match;
 import io.roomcast.support.SockJsClient;
 import io.roomcast.support.Transport;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -91,6 +93,19 @@ class ClusterTest {
     await(a.await(joinedBy("lobby", "cat")), 5);
     await(b.await(joinedBy("lobby", "cat")), 5);
 
+    // What each node's event bus sends while the messages go round.
+    List<List<String>> sent = new ArrayList<>();
+    List<Handler<DeliveryContext<Object>>> recorders = new ArrayList<>();
+    for (Roomcast node : cluster.nodes) {
+      List<String> addresses = new CopyOnWriteArrayList<>();
+      sent.add(addresses);
+      Handler<DeliveryContext<Object>> recorder = dc -> {
+        addresses.add(dc.message().address());
+        dc.next();
+      };
+      recorders.add(recorder);
+      node.vertx().eventBus().addOutboundInterceptor(recorder);
+    }
     int perSender = 30;
     for (int i = 0; i < perSender; i++) {
       a.send(new JsonObject().put("type", "send").put("room", "lobby").put("text", "a" + i));
@@ -108,6 +123,25 @@ class ClusterTest {
     }
     assertEquals(seen.get(0), seen.get(1), "nodes 1 and 2 saw another order");
     assertEquals(seen.get(0), seen.get(2), "nodes 1 and 3 saw another order");
+    for (int i = 0; i < 3; i++) {
+      cluster.nodes.get(i).vertx().eventBus().removeOutboundInterceptor(recorders.get(i));
+    }
+    // The chat runs on the oldest node. It hands its own gateways the broadcasts without the bus; the
+    // follower's (the second oldest) hear them, and their own answers, with its copy of the changes;
+    // the third node gets one publish per broadcast. Nothing else crosses from the chat's node.
+    List<String> ids = cluster.nodes.stream().map(n -> Cluster.nodeId(n.vertx())).toList();
+    String toThird = Addresses.at(Addresses.DELIVER, ids.get(2));
+    List<String> fromChat = sent.get(0);
+    assertEquals(2 * perSender, fromChat.stream().filter(toThird::equals).count(), "broadcasts to the third node");
+    assertTrue(fromChat.stream().allMatch(addr -> addr.equals(toThird) || addr.equals(Addresses.replica(ids.get(1)))),
+        () -> "the chat's node sent more: " + fromChat.stream().distinct().toList());
+    assertTrue(fromChat.contains(Addresses.replica(ids.get(1))));
+    // The follower's commands went with a ticket, not as requests; nobody else delivered anything.
+    String commands = Addresses.at(Addresses.CHAT_COMMANDS, ids.get(0));
+    assertEquals(perSender, sent.get(1).stream().filter(commands::equals).count());
+    for (int i = 1; i < 3; i++) {
+      assertTrue(sent.get(i).stream().noneMatch(addr -> addr.startsWith(Addresses.DELIVER)), "node " + i + " delivered");
+    }
   }
 
   @Test

@@ -1,0 +1,62 @@
+package io.roomcast.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A ticketed command gets its answer once, on its caller's context, or expires at its deadline. */
+@ExtendWith(VertxExtension.class)
+class StreamRepliesTest {
+
+  @Test
+  void anAnswerCompletesItsTicketOnTheCallersContextOnce(Vertx vertx, VertxTestContext ctx) {
+    StreamReplies replies = new StreamReplies();
+    ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
+    PromiseInternal<Object> first = caller.promise();
+    PromiseInternal<Object> second = caller.promise();
+    AtomicInteger expired = new AtomicInteger();
+    long a = replies.open(caller, first, Long.MAX_VALUE, expired::incrementAndGet);
+    long b = replies.open(caller, second, Long.MAX_VALUE, expired::incrementAndGet);
+    assertNotEquals(a, b);
+    Object answer = "answer to b";
+    replies.complete(b, answer);
+    replies.complete(b, "again"); // a second answer for the same ticket is dropped
+    second.future().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+      assertSame(caller, ContextInternal.current());
+      assertSame(answer, v);
+      assertFalse(first.future().isComplete(), "another ticket's answer completed this one");
+      replies.expire(System.currentTimeMillis());
+      assertEquals(1, replies.waiting());
+      assertEquals(0, expired.get());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void anUnansweredTicketExpiresAtItsDeadlineAndALateAnswerIsDropped(Vertx vertx, VertxTestContext ctx) {
+    StreamReplies replies = new StreamReplies();
+    ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
+    PromiseInternal<Object> answer = caller.promise();
+    long now = System.currentTimeMillis();
+    long ticket = replies.open(caller, answer, now + 1000, () -> answer.tryFail("expired"));
+    replies.expire(now + 999);
+    assertEquals(1, replies.waiting(), "expired before its deadline");
+    replies.expire(now + 1001);
+    assertEquals(0, replies.waiting());
+    replies.complete(ticket, "late");
+    answer.future().onComplete(ctx.failing(e -> ctx.verify(() -> {
+      assertEquals("expired", e.getMessage());
+      ctx.completeNow();
+    })));
+  }
+}
