@@ -20,12 +20,16 @@ final class HazelcastView implements ClusterView {
   private static final Logger LOG = Logger.getLogger("io.roomcast.cluster");
   private final HazelcastClusterManager cm;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-  /** Asked for every broadcast; Hazelcast's member list is read again only when it changes. */
+  /**
+   * The members, oldest first, read again from Hazelcast whenever they change: the chat asks for
+   * every broadcast and command, and reading them costs a lookup per member. Every answer below
+   * comes from this one list, so a node never sees itself as the leader in one and the follower in
+   * another.
+   */
   private volatile List<String> nodes;
 
   HazelcastView(HazelcastClusterManager cm) {
     this.cm = cm;
-    this.nodes = List.copyOf(cm.getNodes());
     cm.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
@@ -37,6 +41,7 @@ final class HazelcastView implements ClusterView {
         changed(e, "left");
       }
     });
+    this.nodes = List.copyOf(cm.getNodes());
   }
 
   @Override
@@ -46,19 +51,19 @@ final class HazelcastView implements ClusterView {
 
   @Override
   public boolean isLeader() {
-    List<String> nodes = cm.getNodes();
+    List<String> nodes = this.nodes;
     return !nodes.isEmpty() && nodes.get(0).equals(cm.getNodeId());
   }
 
   @Override
   public String leader() {
-    List<String> nodes = cm.getNodes();
+    List<String> nodes = this.nodes;
     return nodes.isEmpty() ? cm.getNodeId() : nodes.get(0);
   }
 
   @Override
   public String follower() {
-    List<String> nodes = cm.getNodes();
+    List<String> nodes = this.nodes;
     return nodes.size() > 1 ? nodes.get(1) : null;
   }
 
@@ -69,7 +74,7 @@ final class HazelcastView implements ClusterView {
 
   @Override
   public Predicate<String> alive() {
-    return Set.copyOf(cm.getNodes())::contains;
+    return Set.copyOf(nodes)::contains;
   }
 
   @Override
