@@ -88,6 +88,7 @@ public final class ChatCodecs {
 
   /** The snapshot (rare) as JSON, then each change and each effect as a tag and its fields. */
   private static void writeUpdate(Writer w, ReplicaUpdate u) {
+    w.str(u.from()).num(u.id());
     w.json(u.snapshot() == null ? null : Replica.toJson(u.snapshot()));
     w.integer(u.changes().size());
     for (ReplicaUpdate.Change c : u.changes()) {
@@ -116,6 +117,8 @@ public final class ChatCodecs {
   }
 
   private static ReplicaUpdate readUpdate(Reader r) {
+    String from = r.str();
+    long id = r.num();
     JsonObject snapshot = r.json();
     int n = r.integer();
     List<ReplicaUpdate.Change> changes = new ArrayList<>(n);
@@ -139,7 +142,7 @@ public final class ChatCodecs {
         default -> throw new IllegalStateException("unknown effect in a chat state copy");
       });
     }
-    return new ReplicaUpdate(snapshot == null ? null : Replica.fromJson(snapshot), changes, effects);
+    return new ReplicaUpdate(snapshot == null ? null : Replica.fromJson(snapshot), changes, effects, from, id);
   }
 
   private static <T> void register(EventBus bus, Class<T> type, BiConsumer<Writer, T> encode,

@@ -74,8 +74,7 @@ public final class ChatVerticle extends VerticleBase {
       // Every node may be the follower: it keeps the copy the chat sends it, and passes on to its
       // gateways what the chat said to them with it.
       MessageConsumer<ReplicaUpdate> copy = vertx.eventBus().consumer(Addresses.replica(view.nodeId()), msg -> {
-        replica.apply(msg.body());
-        msg.body().effects().forEach(effects::here);
+        replica.apply(msg.body()).forEach(effects::here);
         msg.reply(null);
       });
       MessageConsumer<Reply> replies = vertx.eventBus().consumer(Addresses.at(Addresses.REPLIES, view.nodeId()),

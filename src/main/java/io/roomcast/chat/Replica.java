@@ -29,13 +29,25 @@ final class Replica {
   private final int historySize;
   private final Map<String, RoomCopy> rooms = new LinkedHashMap<>();
   private final Map<String, JsonObject> members = new LinkedHashMap<>();
+  /** The chat node and id of the last update applied. */
+  private String lastFrom;
+  private long lastId;
 
   Replica(int historySize) {
     this.historySize = historySize;
   }
 
-  /** Applies one message from the chat: a snapshot (replacing everything), then its changes. */
-  void apply(ReplicaUpdate update) {
+  /**
+   * Applies one message from the chat: a snapshot (replacing everything), then its changes; returns
+   * what the chat said with it to this node's gateways. An update this copy has applied already
+   * (sent again after its answer was lost) is skipped, and nothing of it is returned.
+   */
+  List<ReplicaUpdate.Effect> apply(ReplicaUpdate update) {
+    if (update.from().equals(lastFrom) && update.id() <= lastId) {
+      return List.of();
+    }
+    lastFrom = update.from();
+    lastId = update.id();
     ChatStore.Snapshot s = update.snapshot();
     if (s != null) {
       rooms.clear();
@@ -49,6 +61,7 @@ final class Replica {
       s.members().forEach(m -> members.put(m.getString("session"), m));
     }
     update.changes().forEach(this::change);
+    return update.effects();
   }
 
   private void change(ReplicaUpdate.Change c) {

@@ -9,15 +9,13 @@ import java.util.List;
  * new follower, else null), the changes made after it, and what the chat said meanwhile to the
  * follower's own gateways (broadcasts, frames for one session, answers), each list in the order the
  * chat made it. The follower applies the changes, then passes the effects on: so its clients hear
- * of a change once it is on both nodes, without a message of its own for each. Between nodes
+ * of a change once it is on both nodes, without a message of its own for each. {@code from} (the
+ * chat's node) and {@code id} (growing) let the follower skip an update that is sent again after a
+ * failed send it had in fact applied. Between nodes
  * {@link ChatCodecs} writes it in binary, and a message's frame travels as its bytes: no JSON is
  * built, escaped or parsed per chat message.
  */
-record ReplicaUpdate(ChatStore.Snapshot snapshot, List<Change> changes, List<Effect> effects) {
-
-  ReplicaUpdate(ChatStore.Snapshot snapshot, List<Change> changes) {
-    this(snapshot, changes, List.of());
-  }
+record ReplicaUpdate(ChatStore.Snapshot snapshot, List<Change> changes, List<Effect> effects, String from, long id) {
 
   /** Something the chat says to the gateways of one node. */
   sealed interface Effect permits ToGateways, ToGateway, ToTicket {

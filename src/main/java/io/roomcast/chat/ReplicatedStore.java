@@ -19,9 +19,11 @@ import java.util.logging.Logger;
  * broadcast means the change is on two nodes.
  *
  * <p>One send is in flight at a time; changes made meanwhile go together in the next one (a group
- * commit). A new follower first gets a full snapshot. When a send fails (the follower died), its
- * batches keep waiting until the next follower has the snapshot; with no other node left, the chat
- * is as durable as a single node and nothing waits.
+ * commit). A new follower first gets a full snapshot. A send that fails is sent again, the same
+ * update under the same id, for as long as its follower stays the follower: one that had applied it
+ * after all (its answer was lost or late) skips it, so it neither applies nor passes on anything
+ * twice. When the follower died, the failed update's batches wait until the next follower has a
+ * snapshot; with no other node left, the chat is as durable as a single node and nothing waits.
  */
 final class ReplicatedStore implements ChatStore {
   private static final Logger LOG = Logger.getLogger(ReplicatedStore.class.getName());
@@ -40,6 +42,12 @@ final class ReplicatedStore implements ChatStore {
   private Promise<Void> current;
   private boolean inFlight;
   private boolean scheduled;
+  /** The last update's id: ids grow for as long as this node lives, whoever follows. */
+  private long lastId;
+  /** An update whose send failed, sent again while {@link #retryTo} is the follower. */
+  private ReplicaUpdate retry;
+  private String retryTo;
+  private List<Promise<Void>> retryGroup;
   /** The follower that has our full state (null: none yet, a snapshot goes first). */
   private String syncedFollower;
 
@@ -55,6 +63,7 @@ final class ReplicatedStore implements ChatStore {
   void lead(Supplier<Snapshot> state) {
     this.state = state;
     syncedFollower = null;
+    dropRetry();
     followerChanged();
   }
 
@@ -158,30 +167,30 @@ final class ReplicatedStore implements ChatStore {
       // Alone: nobody to copy to, nothing to wait for.
       pending = new ArrayList<>();
       effects = new ArrayList<>();
+      dropRetry();
       complete(takeWaiting());
       return;
     }
-    boolean snapshot = !follower.equals(syncedFollower);
-    List<ReplicaUpdate.Effect> said = follower.equals(effectsFor) ? effects : new ArrayList<>();
-    effects = new ArrayList<>();
-    effectsFor = follower;
-    if (snapshot) {
-      // What waits to go to the new follower's gateways over the bus was said before all of this.
-      said.addAll(0, pipeline.takeRemote(follower));
+    ReplicaUpdate body;
+    List<Promise<Void>> group;
+    if (retry != null && follower.equals(retryTo)) {
+      // The same update again, under its id: a follower that had it after all skips it.
+      body = retry;
+      group = retryGroup;
+    } else {
+      dropRetry();
+      body = next(follower);
+      if (body == null) {
+        return;
+      }
+      group = takeWaiting();
     }
-    if (!snapshot && pending.isEmpty() && said.isEmpty()) {
-      return;
-    }
-    // A snapshot is taken now, so it already holds every pending change.
-    ReplicaUpdate body = snapshot ? new ReplicaUpdate(state.get(), List.of(), said)
-        : new ReplicaUpdate(null, pending, said);
-    pending = new ArrayList<>();
-    List<Promise<Void>> group = takeWaiting();
     inFlight = true;
     vertx.eventBus().request(Addresses.replica(follower), body, new DeliveryOptions().setSendTimeout(timeoutMs))
         .onComplete(ar -> {
           inFlight = false;
           if (ar.succeeded()) {
+            retry = null;
             syncedFollower = follower;
             complete(group);
             if (!pending.isEmpty() || !effects.isEmpty()
@@ -193,14 +202,40 @@ final class ReplicatedStore implements ChatStore {
             boolean joining = ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
             LOG.log(joining ? Level.FINE : Level.WARNING, "could not copy the chat's changes to node " + follower
                 + " (" + ar.cause().getMessage() + "); acks wait until a follower has them");
-            syncedFollower = null;
-            waiting.addAll(0, group); // the next snapshot covers them
-            if (follower.equals(effectsFor)) {
-              effects.addAll(0, said); // and, to the same follower, says this again
-            }
+            retry = body;
+            retryTo = follower;
+            retryGroup = group;
             schedule(100); // by then the cluster may name another follower
           }
         });
+  }
+
+  /** The next update for {@code follower}: a snapshot if it has none yet; null if there is nothing to send. */
+  private ReplicaUpdate next(String follower) {
+    boolean snapshot = !follower.equals(syncedFollower);
+    List<ReplicaUpdate.Effect> said = follower.equals(effectsFor) ? effects : new ArrayList<>();
+    effects = new ArrayList<>();
+    effectsFor = follower;
+    if (snapshot) {
+      // What waits to go to the new follower's gateways over the bus was said before all of this.
+      said.addAll(0, pipeline.takeRemote(follower));
+    }
+    if (!snapshot && pending.isEmpty() && said.isEmpty()) {
+      return null;
+    }
+    // A snapshot is taken now, so it already holds every pending change.
+    ReplicaUpdate body = new ReplicaUpdate(snapshot ? state.get() : null, snapshot ? List.of() : pending, said,
+        view.nodeId(), ++lastId);
+    pending = new ArrayList<>();
+    return body;
+  }
+
+  /** The follower a failed update was meant for is gone: the next one's snapshot covers its changes. */
+  private void dropRetry() {
+    if (retry != null) {
+      waiting.addAll(0, retryGroup);
+      retry = null;
+    }
   }
 
   private List<Promise<Void>> takeWaiting() {

@@ -26,10 +26,33 @@ class ReplicaTest {
         .put("rooms", new JsonArray(List.of((Object[]) rooms)));
   }
 
+  private static ReplicaUpdate update(long id, ChatStore.Snapshot snapshot, List<ReplicaUpdate.Change> changes,
+      List<ReplicaUpdate.Effect> effects) {
+    return new ReplicaUpdate(snapshot, changes, effects, "chat-node", id);
+  }
+
+  @Test
+  void anUpdateSentAgainIsSkippedAndItsEffectsArePassedOnOnce() {
+    Replica replica = new Replica(10);
+    ReplicaUpdate.Effect hello = new ReplicaUpdate.ToGateways(
+        new ChatMessages.Delivery("lobby", message("lobby", 1, "hello"), null, false, 1, true));
+    ReplicaUpdate first = update(4, null, List.of(new ReplicaUpdate.Message("lobby", "e1", 1, message("lobby", 1, "hello"))),
+        List.of(hello));
+    assertEquals(1, replica.apply(ChatCodecs.fromWire(ChatCodecs.toWire(first))).size());
+    replica.apply(update(5, null, List.of(new ReplicaUpdate.Forget("lobby")), List.of()));
+    // Update 4 again (its answer was lost): neither its message nor its broadcast comes back.
+    assertEquals(List.of(), replica.apply(ChatCodecs.fromWire(ChatCodecs.toWire(first))));
+    assertEquals(List.of(), replica.snapshot().rooms());
+    // Another chat node numbers its updates from its own start.
+    ReplicaUpdate fromNext = new ReplicaUpdate(null, first.changes(), first.effects(), "next-chat-node", 1);
+    assertEquals(1, replica.apply(fromNext).size());
+    assertEquals(List.of("lobby"), replica.snapshot().rooms().stream().map(ChatStore.StoredRoom::name).toList());
+  }
+
   @Test
   void changesSentOverTheWireRebuildRoomsHistoryAndSessions() {
     Replica replica = new Replica(2);
-    ReplicaUpdate first = new ReplicaUpdate(null, List.of(
+    ReplicaUpdate first = update(1, null, List.of(
         new ReplicaUpdate.RoomState("lobby", "e1", 0),
         new ReplicaUpdate.MemberState(member("s1", "amy", "lobby")),
         new ReplicaUpdate.MemberState(member("s2", "bob", "lobby")),
@@ -38,7 +61,7 @@ class ReplicaTest {
         new ReplicaUpdate.Message("lobby", "e1", 3, message("lobby", 3, "three")),
         new ReplicaUpdate.RoomState("old", "e9", 7),
         new ReplicaUpdate.Forget("old"),
-        new ReplicaUpdate.Gone("s2")));
+        new ReplicaUpdate.Gone("s2")), List.of());
     replica.apply(ChatCodecs.fromWire(ChatCodecs.toWire(first)));
 
     ChatStore.Snapshot s = replica.snapshot();
@@ -57,14 +80,14 @@ class ReplicaTest {
   @Test
   void aSnapshotReplacesEverythingAndTravelsWithTheChangesAfterIt() {
     Replica replica = new Replica(10);
-    replica.apply(ChatCodecs.fromWire(ChatCodecs.toWire(new ReplicaUpdate(null, List.of(
-        new ReplicaUpdate.RoomState("stale", "e0", 4), new ReplicaUpdate.MemberState(member("s9", "zed")))))));
+    replica.apply(ChatCodecs.fromWire(ChatCodecs.toWire(update(1, null, List.of(
+        new ReplicaUpdate.RoomState("stale", "e0", 4), new ReplicaUpdate.MemberState(member("s9", "zed"))), List.of()))));
 
     ChatStore.Snapshot snapshot = new ChatStore.Snapshot(
         List.of(new ChatStore.StoredRoom("ops", "e2", 5, List.of(new Room.Stored(5, message("ops", 5, "five"))))),
         List.of(member("s1", "amy", "ops")));
-    ReplicaUpdate update = ChatCodecs.fromWire(ChatCodecs.toWire(new ReplicaUpdate(snapshot,
-        List.of(new ReplicaUpdate.Message("ops", "e2", 6, message("ops", 6, "six"))))));
+    ReplicaUpdate update = ChatCodecs.fromWire(ChatCodecs.toWire(update(2, snapshot,
+        List.of(new ReplicaUpdate.Message("ops", "e2", 6, message("ops", 6, "six"))), List.of())));
     replica.apply(update);
 
     ChatStore.Snapshot s = replica.snapshot();
@@ -80,12 +103,14 @@ class ReplicaTest {
     ChatMessages.Reply joined = ChatMessages.Reply.ok(new JsonObject().put("room", "lobby").put("seq", 6),
         List.of(message("lobby", 6, "replayed")));
     ChatMessages.Reply refused = ChatMessages.Reply.failed(io.roomcast.protocol.ErrorCode.NOT_MEMBER, "not in lobby");
-    ReplicaUpdate sent = new ReplicaUpdate(null, List.of(new ReplicaUpdate.Message("lobby", "e1", 7, hello)), List.of(
+    ReplicaUpdate sent = update(9, null, List.of(new ReplicaUpdate.Message("lobby", "e1", 7, hello)), List.of(
         new ReplicaUpdate.ToTicket(41, joined),
         new ReplicaUpdate.ToGateways(new ChatMessages.Delivery("lobby", hello, "s1", false, 7, true)),
         new ReplicaUpdate.ToGateway("g2", new ChatMessages.Targeted("s3", EncodedFrame.of(new JsonObject().put("type", "dm")))),
         new ReplicaUpdate.ToTicket(42, refused)));
     ReplicaUpdate back = ChatCodecs.fromWire(ChatCodecs.toWire(sent));
+    assertEquals("chat-node", back.from());
+    assertEquals(9, back.id());
 
     assertEquals(1, back.changes().size());
     assertEquals(4, back.effects().size());
@@ -107,7 +132,7 @@ class ReplicaTest {
 
   @Test
   void anUpdateWithoutSnapshotReadsBackWithoutOne() {
-    ReplicaUpdate back = ChatCodecs.fromWire(ChatCodecs.toWire(new ReplicaUpdate(null, List.of())));
+    ReplicaUpdate back = ChatCodecs.fromWire(ChatCodecs.toWire(update(1, null, List.of(), List.of())));
     assertNull(back.snapshot());
     assertTrue(back.changes().isEmpty());
     assertTrue(back.effects().isEmpty());
