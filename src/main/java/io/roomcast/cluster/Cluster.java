@@ -86,6 +86,12 @@ public final class Cluster {
    * each flush back for {@code micros}: see {@link LingerTransport}.
    */
   private static Transport lingering(Transport t, long micros) {
+    return withImplementation(t, () -> new LingerTransport(t.implementation(), micros));
+  }
+
+  /** {@code t} under its own name and availability, whose Netty side {@code implementation} makes. */
+  static Transport withImplementation(Transport t,
+      java.util.function.Supplier<io.vertx.core.spi.transport.Transport> implementation) {
     return new Transport() {
       @Override
       public String name() {
@@ -104,7 +110,7 @@ public final class Cluster {
 
       @Override
       public io.vertx.core.spi.transport.Transport implementation() {
-        return new LingerTransport(t.implementation(), micros);
+        return implementation.get();
       }
     };
   }

@@ -19,27 +19,7 @@ final class IoUringRings extends IoUringTransport {
   static final int SUBMISSIONS = 4096;
 
   /** The transport to hand to {@code Vertx.builder().withTransport(...)}. */
-  static final Transport TRANSPORT = new Transport() {
-    @Override
-    public String name() {
-      return Transport.IO_URING.name();
-    }
-
-    @Override
-    public boolean available() {
-      return Transport.IO_URING.available();
-    }
-
-    @Override
-    public Throwable unavailabilityCause() {
-      return Transport.IO_URING.unavailabilityCause();
-    }
-
-    @Override
-    public io.vertx.core.spi.transport.Transport implementation() {
-      return new IoUringRings();
-    }
-  };
+  static final Transport TRANSPORT = Cluster.withImplementation(Transport.IO_URING, IoUringRings::new);
 
   @Override
   public IoHandlerFactory ioHandlerFactory() {
