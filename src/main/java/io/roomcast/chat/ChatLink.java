@@ -57,8 +57,7 @@ public final class ChatLink {
    */
   @SuppressWarnings("unchecked")
   private <T> Future<T> ticketed(Object body, boolean idempotent) {
-    ContextInternal current = ContextInternal.current();
-    ContextInternal caller = current != null ? current : (ContextInternal) vertx.getOrCreateContext();
+    ContextInternal caller = LocalChat.caller(vertx);
     PromiseInternal<Object> answer = caller.promise();
     long ticket = local.replies().open(caller, answer, System.currentTimeMillis() + timeoutMs, () -> {
       if (idempotent) {

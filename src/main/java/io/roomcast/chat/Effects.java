@@ -78,8 +78,8 @@ final class Effects implements Chat.Outbox {
   private void overBus(String node, ReplicaUpdate.Effect e) {
     if (e instanceof ReplicaUpdate.ToGateways g) {
       bus.publish(deliverAt.computeIfAbsent(node, n -> Addresses.at(Addresses.DELIVER, n)), g.delivery());
-    } else if (e instanceof ReplicaUpdate.ToGateway g) {
-      bus.send(Addresses.gateway(g.gateway()), g.targeted());
+    } else if (e instanceof ReplicaUpdate.ToGateway) {
+      here(e); // a gateway's own address reaches it on whichever node it is
     } else if (e instanceof ReplicaUpdate.ToTicket t) {
       bus.send(Addresses.at(Addresses.REPLIES, node), t.reply(),
           new DeliveryOptions().addHeader(StreamReplies.TICKET, Long.toString(t.ticket())));

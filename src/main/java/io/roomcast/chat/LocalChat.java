@@ -88,8 +88,7 @@ public final class LocalChat {
     if (d == null) {
       return null;
     }
-    ContextInternal current = ContextInternal.current();
-    ContextInternal caller = current != null ? current : (ContextInternal) vertx.getOrCreateContext();
+    ContextInternal caller = caller(vertx);
     PromiseInternal<T> answer = caller.promise();
     d.context().runOnContext(v -> {
       try {
@@ -105,6 +104,12 @@ public final class LocalChat {
       }
     });
     return answer.future();
+  }
+
+  /** The context a request's answer completes on, as an event bus reply would: the caller's. */
+  static ContextInternal caller(Vertx vertx) {
+    ContextInternal current = ContextInternal.current();
+    return current != null ? current : (ContextInternal) vertx.getOrCreateContext();
   }
 
   private static <T> void complete(PromiseInternal<T> answer, AsyncResult<T> result) {
