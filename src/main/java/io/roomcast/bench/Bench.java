@@ -33,6 +33,10 @@ public final class Bench {
 
       options
         --url URL            WebSocket endpoint (default ws://127.0.0.1:8080/ws); repeat for cluster
+        --spread S           with several --url, members (default): a room's members alternate over
+                             them, so every broadcast reaches every node; rooms: room r's members all go
+                             to url r mod n, so no broadcast has to cross (this also runs against
+                             independent, unclustered servers: the cost of two processes alone)
         --pid PID            server process on this machine, for CPU and RSS; repeatable (summed)
         --rate N             messages/s offered by all publishers together; copies/s = N x members
         --sweep S:STEP:MAX   steps of S, S+STEP, ... up to MAX messages/s (the unit of --rate), each with

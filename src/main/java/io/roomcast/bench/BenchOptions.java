@@ -17,6 +17,11 @@ final class BenchOptions {
   Scenario scenario;
   /** For {@code cluster}: whether the fan-out has the fanout-big shape (else fanout-many). */
   boolean bigShape = true;
+  /**
+   * With several {@code --url}: whether each room's members all go to one of them (room r to url r mod n)
+   * rather than alternating over them (the default), so that no broadcast has to cross between nodes.
+   */
+  boolean spreadRooms;
   final List<URI> urls = new ArrayList<>();
   final List<Long> pids = new ArrayList<>();
   double rate = -1;
@@ -102,6 +107,11 @@ final class BenchOptions {
         case "--publishers" -> o.publishers = count(a, v, 1);
         case "--connections" -> o.connections = count(a, v, 1);
         case "--shape" -> shape = v;
+        case "--spread" -> o.spreadRooms = switch (v) {
+          case "rooms" -> true;
+          case "members" -> false;
+          default -> throw BenchException.usage("--spread must be members or rooms, not '" + v + "'");
+        };
         case "--warmup" -> o.warmupMs = millis(a, v, true);
         case "--duration" -> o.durationMs = millis(a, v, false);
         case "--drain" -> o.drainMs = millis(a, v, true);

@@ -32,11 +32,13 @@ final class Fleet implements AutoCloseable {
   private final List<WebSocketClient> wsClients = new ArrayList<>();
   private final List<WebSocketConnectOptions> targets = new ArrayList<>();
   private final List<URI> urls;
+  private final boolean spreadRooms;
   private final PrintStream err;
   private boolean closed;
 
   Fleet(BenchOptions o, PrintStream err) {
     this.urls = o.urls;
+    this.spreadRooms = o.spreadRooms;
     this.err = err;
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.threads).setPreferNativeTransport(true));
     try {
@@ -96,7 +98,7 @@ final class Fleet implements AutoCloseable {
         return;
       }
       BenchClient c = clients.get(i);
-      int u = i % urls.size();
+      int u = (spreadRooms ? c.room : i) % urls.size();
       c.shard.call(() -> c.open(wsClients.get(u), targets.get(u), timeoutMs)).compose(f -> f).onComplete(ar -> {
         if (ar.failed()) {
           all.tryFail(describe(i, done.get(), n, urls.get(u), ar.cause()));

@@ -127,6 +127,36 @@ class BenchTest {
   }
 
   @Test
+  void spreadRoomsKeepsEachRoomOnOneOfIndependentServers() throws Exception {
+    // A second, unclustered node in a Vert.x of its own: it shares nothing with the first.
+    Vertx other = Vertx.vertx();
+    try {
+      JsonObject json = TestServer.with(TestServer.baseConfig(), "limits.ratePerSecond=1000000",
+          "limits.rateBurst=1000000", "bots.echo=false");
+      int p2 = Roomcast.deploy(other, RoomcastConfig.from(json)).toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS).port();
+      String[] common = {"cluster", "--shape", "many", "--url", url(port), "--url", url(p2), "--rooms", "4",
+          "--members", "4", "--rate", "40", "--warmup", "0.2", "--duration", "0.6", "--drain", "1", "--json"};
+      Run rooms = run(concat(common, "--spread", "rooms"));
+      assertEquals(0, rooms.exit, rooms::all);
+      assertComplete(rooms.json("step").get(0), 4);
+      // Members alternating over servers that do not know each other: each hears only its own half,
+      // which the bench's first probe already finds.
+      Run members = run(common);
+      assertEquals(1, members.exit, members::all);
+      assertTrue(members.err.contains("the probe message reached 2 of 4 members"), members::all);
+    } finally {
+      other.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  @Test
   void connectionsReportsConnectRateAndRss() {
     Run r = run("connections", "--url", url(port), "--connections", "50", "--json", "--pid",
         Long.toString(ProcessHandle.current().pid()));
@@ -147,7 +177,7 @@ class BenchTest {
         {"fanout-many", "--sweep", "1:2"}, {"fanout-big", "--rate", "5", "--sweep", "1:1:2"},
         {"connections", "--rate", "5"}, {"fanout-big", "--publishers", "5", "--members", "2"},
         {"fanout-big", "--prime", "10"}, {"fanout-big", "--prime", "0:5"}, {"connections", "--prime", "1:5"},
-        {"fanout-big", "--pid", "999999999"}, {"fanout-big", "--duration"}};
+        {"fanout-big", "--pid", "999999999"}, {"fanout-big", "--duration"}, {"fanout-many", "--spread", "nodes"}};
     for (String[] args : bad) {
       Run r = run(args);
       assertEquals(2, r.exit, () -> String.join(" ", args) + " -> " + r.all());
@@ -203,7 +233,7 @@ class BenchTest {
   void helpNamesTheServerSettings() {
     Run r = run("--help");
     assertEquals(0, r.exit);
-    for (String s : List.of("fanout-big", "fanout-many", "connections", "cluster", "--sweep", "--prime", "--json",
+    for (String s : List.of("fanout-big", "fanout-many", "connections", "cluster", "--sweep", "--prime", "--spread", "--json",
         "ROOMCAST_LIMITS_RATE_PER_SECOND", "ROOMCAST_LIMITS_MAX_CONNECTIONS_PER_IP", "ulimit -n")) {
       assertTrue(r.out.contains(s), s);
     }
