@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
@@ -16,7 +17,9 @@ import io.vertx.core.internal.PromiseInternal;
  *
  * <p>While the chat moves (its node died or left and the next one is taking over) there is briefly
  * nobody to answer: a request that reached nobody is sent again until the time limit. One that may
- * have been handled (it timed out) is sent again only if doing it twice is harmless.
+ * have been handled (it timed out) is sent again only if doing it twice is harmless. A command whose
+ * node dies or leaves while it waits counts as timed out at once ({@link StreamReplies#lost}), rather
+ * than when its time limit runs out.
  */
 public final class ChatLink {
   private static final long RETRY_MS = 100;
@@ -24,13 +27,18 @@ public final class ChatLink {
   private final long timeoutMs;
   private final ClusterView view;
   private final LocalChat local;
+  private final boolean gateway;
 
-  /** {@code local} (may be null) carries gateway commands while this node runs the chat. */
-  public ChatLink(Vertx vertx, long timeoutMs, ClusterView view, LocalChat local) {
+  /**
+   * {@code local} carries gateway commands while this node runs the chat, and files every command
+   * that waits for an answer; {@code gateway} is false for a link that carries no gateway commands.
+   */
+  public ChatLink(Vertx vertx, long timeoutMs, ClusterView view, LocalChat local, boolean gateway) {
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
     this.view = view;
     this.local = local;
+    this.gateway = gateway;
   }
 
   /**
@@ -38,7 +46,7 @@ public final class ChatLink {
    * {@code idempotent} requests get twice the time limit and survive a timeout.
    */
   public <T> Future<T> request(String address, Object body, boolean idempotent) {
-    if (local != null && address.equals(Addresses.CHAT_COMMANDS)) {
+    if (gateway && address.equals(Addresses.CHAT_COMMANDS)) {
       Future<T> here = local.request(vertx, body, () -> overBus(address, body, idempotent));
       if (here != null) {
         return here;
@@ -52,14 +60,15 @@ public final class ChatLink {
 
   /**
    * On the follower's node: the command goes with a ticket, and its answer comes in the chat's copy
-   * of its changes, in order with the broadcasts to this node. Unanswered within the time limit (the
-   * chat's node died, or the chat moved), an idempotent command is asked again the usual way.
+   * of its changes, in order with the broadcasts to this node. Unanswered within the time limit, or
+   * when the chat's node dies or leaves, an idempotent command is asked again the usual way.
    */
   @SuppressWarnings("unchecked")
   private <T> Future<T> ticketed(Object body, boolean idempotent) {
     ContextInternal caller = LocalChat.caller(vertx);
     PromiseInternal<Object> answer = caller.promise();
-    long ticket = local.replies().open(caller, answer, System.currentTimeMillis() + timeoutMs, () -> {
+    String leader = view.leader();
+    long ticket = local.replies().open(caller, answer, leader, System.currentTimeMillis() + timeoutMs, () -> {
       if (idempotent) {
         overBus(Addresses.CHAT_COMMANDS, body, true).onComplete(answer);
       } else {
@@ -68,7 +77,7 @@ public final class ChatLink {
     });
     DeliveryOptions options = new DeliveryOptions().addHeader(StreamReplies.TICKET, Long.toString(ticket))
         .addHeader(StreamReplies.NODE, view.nodeId());
-    vertx.eventBus().send(Addresses.at(Addresses.CHAT_COMMANDS, view.leader()), body, options);
+    vertx.eventBus().send(Addresses.at(Addresses.CHAT_COMMANDS, leader), body, options);
     return (Future<T>) answer.future();
   }
 
@@ -82,7 +91,14 @@ public final class ChatLink {
   private <T> void attempt(String address, Object body, boolean idempotent, long deadline, Promise<T> promise) {
     long left = deadline - System.currentTimeMillis();
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(Math.max(RETRY_MS, Math.min(timeoutMs, left)));
-    vertx.eventBus().<T>request(Addresses.at(address, view.leader()), body, options).onComplete(ar -> {
+    String node = view.leader();
+    ContextInternal caller = LocalChat.caller(vertx);
+    PromiseInternal<Message<T>> reply = caller.promise();
+    long watched = local.replies().watch(caller, node, () -> reply.tryFail(
+        new ReplyException(ReplyFailure.TIMEOUT, "node " + node + " left before the chat answered")));
+    vertx.eventBus().<T>request(Addresses.at(address, node), body, options).onComplete(reply);
+    reply.future().onComplete(ar -> {
+      local.replies().forget(watched);
       if (ar.succeeded()) {
         promise.complete(ar.result().body());
         return;

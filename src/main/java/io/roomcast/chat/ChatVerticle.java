@@ -87,7 +87,7 @@ public final class ChatVerticle extends VerticleBase {
     MessageConsumer<Delivery> events = vertx.eventBus().consumer(Addresses.at(Addresses.DELIVER, view.nodeId()),
         msg -> publisher.accept(msg.body()));
     stopListening = local.listen((ContextInternal) context, publisher);
-    ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view, null);
+    ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view, local, false);
     List<MessageConsumer<?>> forwarders = ChatApi.forwarders(vertx.eventBus(), link);
     return Future.all(copies, events.completion())
         .compose(v -> Future.all(forwarders.stream().map(MessageConsumer::completion).toList())).compose(v -> {
@@ -162,7 +162,10 @@ public final class ChatVerticle extends VerticleBase {
     return chat;
   }
 
-  /** Nodes came or went: drop the sessions of dead nodes, take over, or (after a split) step down. */
+  /**
+   * Nodes came or went: drop the sessions of dead nodes, take over, or (after a split) step down; and
+   * give up the commands that wait for a node that is gone.
+   */
   private void reconsider() {
     if (leading && view.isLeader()) {
       replicated.followerChanged();
@@ -177,6 +180,9 @@ public final class ChatVerticle extends VerticleBase {
       consumers.clear();
       chat = newChat();
     }
+    // Commands that went to a node now gone will get no answer: give them up now (those that may be
+    // asked again go to the chat's new node) rather than each at its time limit.
+    local.replies().lost(view.alive());
   }
 
   private Chat newChat() {

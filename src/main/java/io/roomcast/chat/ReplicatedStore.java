@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.util.ArrayList;
@@ -41,6 +42,9 @@ final class ReplicatedStore implements ChatStore {
   private List<Promise<Void>> waiting = new ArrayList<>();
   private Promise<Void> current;
   private boolean inFlight;
+  /** The answer of the send in flight, and the node it went to. */
+  private Promise<Message<Object>> flight;
+  private String flightTo;
   private boolean scheduled;
   /** The last update's id: ids grow for as long as this node lives, whoever follows. */
   private long lastId;
@@ -67,8 +71,15 @@ final class ReplicatedStore implements ChatStore {
     followerChanged();
   }
 
-  /** Nodes came or went: a new follower gets a snapshot before anything else. */
+  /**
+   * Nodes came or went: a new follower gets a snapshot before anything else. A send in flight to a
+   * follower that is gone fails now: its answer cannot come, and the batches it holds would
+   * otherwise wait out the time limit before the next follower's snapshot.
+   */
   void followerChanged() {
+    if (flight != null && !view.alive().test(flightTo)) {
+      flight.tryFail(new ReplyException(ReplyFailure.TIMEOUT, "node " + flightTo + " left"));
+    }
     if (state != null && !java.util.Objects.equals(syncedFollower, view.follower())) {
       schedule(0);
     }
@@ -186,28 +197,34 @@ final class ReplicatedStore implements ChatStore {
       group = takeWaiting();
     }
     inFlight = true;
+    Promise<Message<Object>> answer = Promise.promise();
+    flight = answer;
+    flightTo = follower;
     vertx.eventBus().request(Addresses.replica(follower), body, new DeliveryOptions().setSendTimeout(timeoutMs))
-        .onComplete(ar -> {
-          inFlight = false;
-          if (ar.succeeded()) {
-            retry = null;
-            syncedFollower = follower;
-            complete(group);
-            if (!pending.isEmpty() || !effects.isEmpty()
-                || !java.util.Objects.equals(syncedFollower, view.follower())) {
-              schedule(0);
-            }
-          } else {
-            // Right after a node joins, its copy's address is not known everywhere yet: no handlers.
-            boolean joining = ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
-            LOG.log(joining ? Level.FINE : Level.WARNING, "could not copy the chat's changes to node " + follower
-                + " (" + ar.cause().getMessage() + "); acks wait until a follower has them");
-            retry = body;
-            retryTo = follower;
-            retryGroup = group;
-            schedule(100); // by then the cluster may name another follower
-          }
-        });
+        .onComplete(answer);
+    answer.future().onComplete(ar -> {
+      inFlight = false;
+      flight = null;
+      if (ar.succeeded()) {
+        retry = null;
+        syncedFollower = follower;
+        complete(group);
+        if (!pending.isEmpty() || !effects.isEmpty()
+            || !java.util.Objects.equals(syncedFollower, view.follower())) {
+          schedule(0);
+        }
+      } else {
+        // Right after a node joins, its copy's address is not known everywhere yet: no handlers.
+        boolean joining = ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
+        LOG.log(joining ? Level.FINE : Level.WARNING, "could not copy the chat's changes to node " + follower
+            + " (" + ar.cause().getMessage() + "); acks wait until a follower has them");
+        retry = body;
+        retryTo = follower;
+        retryGroup = group;
+        // A follower that is gone has a successor by now (or none); one that is alive may be joining.
+        schedule(view.alive().test(follower) ? 100 : 0);
+      }
+    });
   }
 
   /** The next update for {@code follower}: a snapshot if it has none yet; null if there is nothing to send. */

@@ -5,6 +5,7 @@ import io.vertx.core.internal.PromiseInternal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * The commands a follower node's gateways sent the chat and whose answers have not come yet. The
@@ -12,7 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * in order with that node's broadcasts), or, when it did not see this node as its follower, with a
  * message to {@link Addresses#REPLIES} at this node. A command is sent with a ticket instead of as a
  * request, so no reply address is registered and no timer set for each one: one sweep per node
- * expires those left unanswered ({@link #expire}). One per node, used from any event loop.
+ * expires those left unanswered ({@link #expire}).
+ *
+ * <p>It also {@link #watch watches} the requests the node's gateways and forwarders send the chat over
+ * the event bus. Every command is filed under the node it went to, so that when that node dies or
+ * leaves, all of them give up at once ({@link #lost}) instead of each waiting out its time limit: the
+ * chat's next node is taking over, and an idempotent command can be asked again straight away. One
+ * per node, used from any event loop.
  */
 public final class StreamReplies {
   /** The event bus header that carries a command's ticket. */
@@ -20,26 +27,58 @@ public final class StreamReplies {
   /** The event bus header that carries the node of the gateway that sent a ticketed command. */
   static final String NODE = "node";
 
-  private record Pending(ContextInternal caller, PromiseInternal<Object> answer, long deadline, Runnable expired) {
+  /** {@code answer} is null for a {@link #watch watched} request, whose answer comes over the bus. */
+  private record Pending(ContextInternal caller, PromiseInternal<Object> answer, String node, long deadline,
+      Runnable expired) {
   }
 
   private final AtomicLong next = new AtomicLong();
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
 
   /**
-   * A ticket for a command whose answer completes {@code answer} on {@code caller}; if none comes
-   * before {@code deadline} (epoch ms), {@code expired} runs on {@code caller} instead.
+   * A ticket for a command sent to {@code node} whose answer completes {@code answer} on
+   * {@code caller}; if none comes before {@code deadline} (epoch ms), or {@code node} is lost first,
+   * {@code expired} runs on {@code caller} instead.
    */
-  long open(ContextInternal caller, PromiseInternal<Object> answer, long deadline, Runnable expired) {
+  long open(ContextInternal caller, PromiseInternal<Object> answer, String node, long deadline, Runnable expired) {
     long ticket = next.incrementAndGet();
-    pending.put(ticket, new Pending(caller, answer, deadline, expired));
+    pending.put(ticket, new Pending(caller, answer, node, deadline, expired));
     return ticket;
+  }
+
+  /**
+   * Files a request sent to {@code node} over the event bus (its time limit is the bus's own): if
+   * {@code node} is {@link #lost} before the request is {@link #forget forgotten}, {@code lost} runs
+   * on {@code caller}.
+   */
+  long watch(ContextInternal caller, String node, Runnable lost) {
+    return open(caller, null, node, Long.MAX_VALUE, lost);
+  }
+
+  /** A watched request was answered, or failed by itself. */
+  void forget(long id) {
+    pending.remove(id);
+  }
+
+  /**
+   * Gives up, now, every command sent to a node that is no longer {@code alive}: no answer can come
+   * from it. Called whenever nodes leave.
+   */
+  void lost(Predicate<String> alive) {
+    pending.entrySet().removeIf(e -> {
+      Pending p = e.getValue();
+      if (alive.test(p.node())) {
+        return false;
+      }
+      p.caller().runOnContext(v -> p.expired().run());
+      return true;
+    });
   }
 
   /** The chat's answer to {@code ticket}; an answer that comes after the ticket expired is dropped. */
   void complete(long ticket, Object reply) {
-    Pending p = pending.remove(ticket);
-    if (p != null) {
+    Pending p = pending.get(ticket);
+    if (p != null && p.answer() != null && pending.remove(ticket, p)) {
       p.caller().runOnContext(v -> p.answer().tryComplete(reply));
     }
   }

@@ -14,7 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** A ticketed command gets its answer once, on its caller's context, or expires at its deadline. */
+/**
+ * A ticketed command gets its answer once, on its caller's context, or expires at its deadline or
+ * when the node it went to is lost, whichever comes first.
+ */
 @ExtendWith(VertxExtension.class)
 class StreamRepliesTest {
 
@@ -25,8 +28,8 @@ class StreamRepliesTest {
     PromiseInternal<Object> first = caller.promise();
     PromiseInternal<Object> second = caller.promise();
     AtomicInteger expired = new AtomicInteger();
-    long a = replies.open(caller, first, Long.MAX_VALUE, expired::incrementAndGet);
-    long b = replies.open(caller, second, Long.MAX_VALUE, expired::incrementAndGet);
+    long a = replies.open(caller, first, "n1", Long.MAX_VALUE, expired::incrementAndGet);
+    long b = replies.open(caller, second, "n1", Long.MAX_VALUE, expired::incrementAndGet);
     assertNotEquals(a, b);
     Object answer = "answer to b";
     replies.complete(b, answer);
@@ -48,7 +51,7 @@ class StreamRepliesTest {
     ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
     PromiseInternal<Object> answer = caller.promise();
     long now = System.currentTimeMillis();
-    long ticket = replies.open(caller, answer, now + 1000, () -> answer.tryFail("expired"));
+    long ticket = replies.open(caller, answer, "n1", now + 1000, () -> answer.tryFail("expired"));
     replies.expire(now + 999);
     assertEquals(1, replies.waiting(), "expired before its deadline");
     replies.expire(now + 1001);
@@ -57,6 +60,35 @@ class StreamRepliesTest {
     answer.future().onComplete(ctx.failing(e -> ctx.verify(() -> {
       assertEquals("expired", e.getMessage());
       ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aLostNodeExpiresOnlyWhatWentToItAndAWatchedRequestTakesNoTicketAnswer(Vertx vertx, VertxTestContext ctx) {
+    StreamReplies replies = new StreamReplies();
+    ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
+    PromiseInternal<Object> toDead = caller.promise();
+    PromiseInternal<Object> toLive = caller.promise();
+    long ticket = replies.open(caller, toDead, "dead", Long.MAX_VALUE, () -> toDead.tryFail("lost"));
+    replies.open(caller, toLive, "live", Long.MAX_VALUE, () -> toLive.tryFail("lost"));
+    AtomicInteger watchedLost = new AtomicInteger();
+    long watched = replies.watch(caller, "dead", watchedLost::incrementAndGet);
+    long answered = replies.watch(caller, "dead", watchedLost::incrementAndGet);
+    replies.complete(watched, "a ticket answer with a watched request's number"); // ignored, no failure
+    replies.forget(answered);
+    assertEquals(3, replies.waiting());
+    replies.lost(node -> node.equals("live"));
+    assertEquals(1, replies.waiting(), "only the commands sent to the live node may still be answered");
+    replies.complete(ticket, "late");
+    toDead.future().onComplete(ctx.failing(e -> ctx.verify(() -> {
+      assertSame(caller, ContextInternal.current());
+      assertEquals("lost", e.getMessage());
+      // The give-ups were queued on the caller together: by the next task, all have run.
+      caller.runOnContext(v -> ctx.verify(() -> {
+        assertEquals(1, watchedLost.get(), "a forgotten request was given up, or a watched one was not");
+        assertFalse(toLive.future().isComplete());
+        ctx.completeNow();
+      }));
     })));
   }
 }

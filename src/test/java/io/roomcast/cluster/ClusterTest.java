@@ -37,13 +37,15 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(120)
 class ClusterTest {
+  /** Longer than noticing a dead node takes, by far: frames must not wait for it after a crash. */
+  private static final long REQUEST_TIMEOUT_MS = 10_000;
   private ClusterNodes cluster;
   private Vertx clients;
   private final List<ChatClient> open = new ArrayList<>();
 
   @BeforeAll
   void startCluster() {
-    cluster = new ClusterNodes(3, "http.instances=2", "cluster.requestTimeoutMs=3000",
+    cluster = new ClusterNodes(3, "http.instances=2", "cluster.requestTimeoutMs=" + REQUEST_TIMEOUT_MS,
         "limits.ratePerSecond=1000", "limits.rateBurst=1000", "rooms.historySize=1000");
     for (int i = 0; i < 3; i++) {
       cluster.start();
@@ -276,32 +278,10 @@ class ClusterTest {
     await(reader.join("ops"), 5);
     await(victim.await(joinedBy("ops", "lea")), 5);
 
-    List<Long> acked = new ArrayList<>();
-    int sent = 0;
-    long killAt = System.currentTimeMillis() + 500;
-    long stopAt = killAt + 8_000;
-    boolean killed = false;
-    long lastVictimSeq = joinAck.getLong("seq");
-    while (System.currentTimeMillis() < stopAt) {
-      if (!killed && System.currentTimeMillis() >= killAt) {
-        lastVictimSeq = victim.received().stream().filter(Match.message("ops"))
-            .mapToLong(m -> m.getLong("seq")).max().orElse(lastVictimSeq);
-        node(0).crash(); // not awaited: the writer keeps writing while the node goes
-        killed = true;
-      }
-      JsonObject reply = await(writer.request(new JsonObject().put("type", "send").put("room", "ops")
-          .put("text", "m" + sent++)), 15);
-      if ("ack".equals(reply.getString("type"))) {
-        acked.add(reply.getLong("seq"));
-      } else {
-        assertEquals("unavailable", reply.getString("code"), reply.encode());
-      }
-      Thread.sleep(20);
-    }
-    assertTrue(acked.size() > 50, "too few messages acknowledged: " + acked.size());
-    for (int i = 1; i < acked.size(); i++) {
-      assertTrue(acked.get(i) > acked.get(i - 1), "seq reused or went back: " + acked);
-    }
+    long[] lastVictimSeq = {joinAck.getLong("seq")};
+    Writes writes = writeThroughCrash(writer, "ops", node(0), () -> lastVictimSeq[0] = victim.received().stream()
+        .filter(Match.message("ops")).mapToLong(m -> m.getLong("seq")).max().orElse(lastVictimSeq[0]));
+    List<Long> acked = writes.acked();
     // The dead node's member is dropped, cluster-wide, within 10 s of the crash.
     await(reader.await(Match.type("left").and(Match.field("nick", "jay")), 10_000), 15);
 
@@ -316,15 +296,86 @@ class ClusterTest {
     // The dead node's client comes back through another node and recovers what it missed.
     ChatClient again = connect(2 - 1, Transport.WS, "jay");
     JsonObject rejoin = await(again.ok(new JsonObject().put("type", "join").put("room", "ops")
-        .put("since", lastVictimSeq).put("epoch", joinAck.getString("epoch"))), 10);
+        .put("since", lastVictimSeq[0]).put("epoch", joinAck.getString("epoch"))), 10);
     assertEquals(true, rejoin.getBoolean("recovered"), rejoin.encode());
     List<Long> replayed = again.received().stream().filter(Match.message("ops")).map(m -> m.getLong("seq")).toList();
     for (Long seq : acked) {
-      assertTrue(seq <= lastVictimSeq || replayed.contains(seq), "seq " + seq + " not replayed: " + replayed);
+      assertTrue(seq <= lastVictimSeq[0] || replayed.contains(seq), "seq " + seq + " not replayed: " + replayed);
     }
     // Rooms keep going with seq continuing.
     JsonObject next = await(writer.say("ops", "after"), 5);
     assertEquals(rejoin.getLong("seq") + 1, next.getLong("seq"));
+  }
+
+  @Test
+  @Order(12)
+  void killingTheFollowerHoldsNoAckLongerThanItTakesToNoticeTheDeath() {
+    // Node 2 (index 1) runs the chat alone since the crash above; a new node becomes its follower.
+    Roomcast follower = cluster.start();
+    ChatClient writer = connect(1, Transport.WS, "max");
+    ChatClient reader = connect(1, Transport.SOCKJS, "ned");
+    ChatClient gone = connect(cluster.nodes.indexOf(follower), Transport.WS, "oz");
+    for (ChatClient c : List.of(writer, reader, gone)) {
+      await(c.join("lab"), 5);
+    }
+    await(reader.await(joinedBy("lab", "oz")), 5);
+    // Every message is copied to the follower before its ack: the copies in flight when it dies.
+    List<Long> acked = writeThroughCrash(writer, "lab", follower, () -> { }).acked();
+    await(reader.await(Match.type("left").and(Match.field("nick", "oz")), 10_000), 15);
+    List<Long> seqs = reader.received().stream().filter(Match.message("lab")).map(m -> m.getLong("seq")).toList();
+    assertTrue(seqs.containsAll(acked), "the reader misses acknowledged messages");
+    for (int i = 1; i < seqs.size(); i++) {
+      assertEquals(seqs.get(i - 1) + 1, seqs.get(i), "the reader saw a gap or a repeat: " + seqs);
+    }
+    // The chat goes on alone.
+    assertTrue(await(writer.say("lab", "after"), 5).getLong("seq") > acked.get(acked.size() - 1));
+  }
+
+  /** What a writer got while a node crashed: the seqs acknowledged, in order. */
+  private record Writes(List<Long> acked) {
+  }
+
+  /**
+   * {@code writer} sends to {@code room} every 20 ms for 8 s; after 0.5 s {@code victim} crashes
+   * ({@code beforeCrash} runs first). Every frame is answered, by an ack or {@code unavailable},
+   * sooner than half the request time limit: a node's death is noticed long before that, and what
+   * waited for the dead node gives up then. Seqs never go back.
+   */
+  private Writes writeThroughCrash(ChatClient writer, String room, Roomcast victim, Runnable beforeCrash) {
+    List<Long> acked = new ArrayList<>();
+    int sent = 0;
+    long longestWait = 0;
+    long killAt = System.currentTimeMillis() + 500;
+    long stopAt = killAt + 8_000;
+    boolean killed = false;
+    while (System.currentTimeMillis() < stopAt) {
+      if (!killed && System.currentTimeMillis() >= killAt) {
+        beforeCrash.run();
+        victim.crash(); // not awaited: the writer keeps writing while the node goes
+        killed = true;
+      }
+      long asked = System.currentTimeMillis();
+      JsonObject reply = await(writer.request(new JsonObject().put("type", "send").put("room", room)
+          .put("text", "m" + sent++)), 15);
+      longestWait = Math.max(longestWait, System.currentTimeMillis() - asked);
+      if ("ack".equals(reply.getString("type"))) {
+        acked.add(reply.getLong("seq"));
+      } else {
+        assertEquals("unavailable", reply.getString("code"), reply.encode());
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    assertTrue(longestWait < REQUEST_TIMEOUT_MS / 2, "a frame waited " + longestWait + " ms for its answer");
+    assertTrue(acked.size() > 50, "too few messages acknowledged: " + acked.size());
+    for (int i = 1; i < acked.size(); i++) {
+      assertTrue(acked.get(i) > acked.get(i - 1), "seq reused or went back: " + acked);
+    }
+    return new Writes(acked);
   }
 
   /** Retries {@code op} every 100 ms until it succeeds or {@code ms} pass. */

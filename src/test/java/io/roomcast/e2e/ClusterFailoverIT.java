@@ -58,7 +58,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * every acknowledged message reached every client that is in the room at the end, each client holds
  * every seq from its first to the room's last exactly once with the same content everywhere (no gaps,
  * no reused seq), every survivor saw the dead node's members leave within 10 s of the kill, and the
- * surviving node keeps working (a fresh client joins and chats, seqs continue).
+ * surviving node keeps working (a fresh client joins and chats, seqs continue), and no send waited
+ * for its answer anywhere near the request time limit.
  *
  * <p>Runs once killing the node that started first (the oldest cluster member, which may hold a
  * special role) and once killing the other. Skipped without nginx unless ROOMCAST_REQUIRE_E2E=1 (as
@@ -71,6 +72,8 @@ class ClusterFailoverIT {
   private static final Path JAR = Path.of("target", "roomcast.jar");
   private static final Path NGINX_CONF = Path.of("conf", "nginx.conf");
   private static final long PUBLISH_EVERY_MS = 40;
+  /** The nodes' request time limit (the default, set explicitly): sends are answered well within it. */
+  private static final long REQUEST_TIMEOUT_MS = 5_000;
   /** The protocol's bound for dropping a dead node's members, plus time for the left frames to arrive. */
   private static final long LEFT_WITHIN_MS = 10_000;
   private static final long LEFT_SLACK_MS = 500;
@@ -235,10 +238,12 @@ class ClusterFailoverIT {
     checkNoGaps(end, finalSeq, failures);
     checkLeftWithinDeadline(beforeKill, victim, deadNicks, staleMembersAtDeadline, notInRoomAtDeadline, failures);
     checkPublishersKeptPublishing(end, killAt, failures);
+    checkAnsweredPromptly(end, failures);
     for (Snapshot s : end) {
       note("end: " + s.describe() + ": " + s.messages().size() + " messages (" + RoomClient.ranges(s.messages().keySet())
           + "), " + s.duplicates() + " duplicates dropped, " + s.acks().size() + " acks of " + s.sent() + " sends, "
-          + s.lostWithConnection() + " unanswered when a connection dropped, " + s.repairsBrief() + ", errors "
+          + s.lostWithConnection() + " unanswered when a connection dropped, longest wait for an answer "
+          + s.longestAnswerMs() + " ms, " + s.repairsBrief() + ", errors "
           + s.errors() + ", connections " + s.connectionsBrief());
       for (String gap : s.repairs()) {
         note("end: " + s.name() + " gap: " + gap);
@@ -274,6 +279,7 @@ class ClusterFailoverIT {
     env.put("ROOMCAST_HEARTBEAT_INTERVAL_MS", "2000");
     env.put("ROOMCAST_SOCKJS_HEARTBEAT_MS", "2000");
     env.put("ROOMCAST_CLUSTER_ENABLED", "true");
+    env.put("ROOMCAST_CLUSTER_REQUEST_TIMEOUT_MS", String.valueOf(REQUEST_TIMEOUT_MS));
     env.put("ROOMCAST_CLUSTER_NAME", clusterName);
     env.put("ROOMCAST_CLUSTER_HOST", "127.0.0.1");
     env.put("ROOMCAST_CLUSTER_PORT", String.valueOf(hzPort));
@@ -592,6 +598,19 @@ class ClusterFailoverIT {
       if (after == 0) {
         failures.add("publisher " + s.describe() + " got no message acknowledged after the kill on its last connection "
             + "(send errors " + s.errors() + ", " + s.sent() + " sends, " + s.acks().size() + " acks in all)");
+      }
+    }
+  }
+
+  /**
+   * No send waited for its answer (ack or {@code unavailable}) anywhere near the request time limit:
+   * what waits for the dead node gives up when the cluster drops it, well under a second after a kill.
+   */
+  private static void checkAnsweredPromptly(List<Snapshot> end, List<String> failures) {
+    for (Snapshot s : end) {
+      if (s.longestAnswerMs() >= REQUEST_TIMEOUT_MS / 2) {
+        failures.add("publisher " + s.describe() + " waited " + s.longestAnswerMs() + " ms for the answer to a send "
+            + "(cluster.requestTimeoutMs " + REQUEST_TIMEOUT_MS + ")");
       }
     }
   }

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -92,6 +93,9 @@ public final class RoomClient extends VerticleBase {
   private final List<String> violations = new ArrayList<>();
   private final List<String> troubles = new ArrayList<>();
   private final Map<String, String> unansweredSends = new LinkedHashMap<>();
+  /** When each unanswered send went out (ms), and the longest any send has waited for its answer. */
+  private final Map<String, Long> sentAt = new HashMap<>();
+  private long longestAnswerMs;
   private final List<Ack> acks = new ArrayList<>();
   private int sent;
   private int lostWithConnection;
@@ -210,6 +214,7 @@ public final class RoomClient extends VerticleBase {
   public record Snapshot(String name, Kind kind, boolean publisher, boolean connected, boolean joined, String nick,
       String holder, Long firstJoinSeq, long maxSeq, String epoch, NavigableMap<Long, JsonObject> messages,
       int duplicates, List<String> violations, List<String> troubles, List<Ack> acks, int sent, int unanswered, int lostWithConnection,
+      long longestAnswerMs,
       Map<String, Integer> errors, Set<String> members, Map<String, Long> leftAt, List<Conn> connections,
       long lastProgressNanos, int gapsRepaired, int gapsNotRepaired, int repairsPending, int seqsRepaired,
       List<String> repairs) {
@@ -326,7 +331,7 @@ public final class RoomClient extends VerticleBase {
     }
     return new Snapshot(name, kind, publisher, link != null, joined, nick, link == null ? null : link.holder(),
         firstJoinSeq, maxSeq, epoch, new TreeMap<>(messages), duplicates, List.copyOf(violations), List.copyOf(troubles), List.copyOf(acks),
-        sent, unansweredSends.size(), lostWithConnection, new TreeMap<>(errors), new LinkedHashSet<>(members),
+        sent, unansweredSends.size(), lostWithConnection, longestAnswerMs, new TreeMap<>(errors), new LinkedHashSet<>(members),
         new LinkedHashMap<>(leftAt), conns, lastProgressNanos, repaired, notRepaired,
         owedRepairs.size() + repairsInFlight.size(), seqsRepaired, gaps.stream().map(Gap::toString).toList());
   }
@@ -459,6 +464,7 @@ public final class RoomClient extends VerticleBase {
       }
       lostWithConnection += unansweredSends.size();
       unansweredSends.clear();
+      sentAt.clear();
       if (!repairsInFlight.isEmpty()) {
         note("connection #" + number + " closed with " + repairsInFlight.size()
             + " repair(s) unanswered: asked again on the next connection");
@@ -576,6 +582,13 @@ public final class RoomClient extends VerticleBase {
 
   // Publishing -----------------------------------------------------------------------------------
 
+  private void answered(String id) {
+    Long at = sentAt.remove(id);
+    if (at != null) {
+      longestAnswerMs = Math.max(longestAnswerMs, System.currentTimeMillis() - at);
+    }
+  }
+
   private void publishTick() {
     Link l;
     String frame;
@@ -587,6 +600,7 @@ public final class RoomClient extends VerticleBase {
       String cid = name + "-" + (++sent);
       String id = "send-" + cid;
       unansweredSends.put(id, cid);
+      sentAt.put(id, System.currentTimeMillis());
       frame = new JsonObject().put("type", "send").put("id", id).put("room", room).put("text", cid)
           .put("data", new JsonObject().put("cid", cid)).encode();
     }
@@ -634,6 +648,7 @@ public final class RoomClient extends VerticleBase {
             onRepairAnswer(number, repairsInFlight.remove(String.valueOf(id)), f);
           } else if (id != null && unansweredSends.containsKey(String.valueOf(id))) {
             String cid = unansweredSends.remove(String.valueOf(id));
+            answered(String.valueOf(id));
             acks.add(new Ack(cid, f.getLong("seq", -1L), System.currentTimeMillis(), number));
             note("<- ack " + cid + " seq " + f.getValue("seq"));
             conn(number).acks++;
@@ -657,6 +672,7 @@ public final class RoomClient extends VerticleBase {
             repairRetry = true;
           } else if (id != null && unansweredSends.containsKey(String.valueOf(id))) {
             unansweredSends.remove(String.valueOf(id));
+            answered(String.valueOf(id));
             String code = f.getString("code");
             if (errors.merge("send:" + code, 1, Integer::sum) == 1 || !"unavailable".equals(code)) {
               note("<- send error " + f.encode());

@@ -1,0 +1,182 @@
+package io.roomcast.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * When the node that runs the chat dies, the commands waiting for it give up at once: an idempotent
+ * one is asked again of the chat's next node, the others fail as timed out (a client sees
+ * {@code unavailable}). None waits out its time limit, which these tests set far beyond their own.
+ */
+@ExtendWith(VertxExtension.class)
+class ChatLinkTest {
+  private static final long LIMIT_MS = 60_000;
+
+  /** A cluster of named nodes, oldest first, that the test changes by hand. */
+  private static final class View implements ClusterView {
+    private final String me;
+    private volatile List<String> nodes;
+
+    View(String me, String... nodes) {
+      this.me = me;
+      this.nodes = List.of(nodes);
+    }
+
+    @Override
+    public String nodeId() {
+      return me;
+    }
+
+    @Override
+    public boolean isLeader() {
+      return leader().equals(me);
+    }
+
+    @Override
+    public String leader() {
+      return nodes.get(0);
+    }
+
+    @Override
+    public Predicate<String> alive() {
+      return List.copyOf(nodes)::contains;
+    }
+
+    @Override
+    public String follower() {
+      return nodes.size() > 1 ? nodes.get(1) : null;
+    }
+
+    @Override
+    public List<String> nodes() {
+      return nodes;
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+    }
+  }
+
+  /** The node "old" dies: the view loses it and the node gives up what waits for it, as the chat verticle does. */
+  private static void kill(View view, LocalChat local, String... survivors) {
+    view.nodes = List.of(survivors);
+    local.replies().lost(view.alive());
+  }
+
+  @Test
+  void aTicketedSendFailsAtOnceWhenTheChatsNodeDies(Vertx vertx, VertxTestContext ctx) throws Exception {
+    View view = new View("me", "old", "me");
+    LocalChat local = new LocalChat();
+    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, true);
+    AtomicInteger reached = new AtomicInteger();
+    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> reached.incrementAndGet())
+        .completion().await();
+    // A gateway's context, as in the server: the answer must come back on it.
+    vertx.runOnContext(v -> {
+      io.vertx.core.Context gateway = vertx.getOrCreateContext();
+      Future<Object> answer = link.request(Addresses.CHAT_COMMANDS, "send hello", false);
+      vertx.setTimer(200, t -> {
+        ctx.verify(() -> {
+          assertEquals(1, reached.get(), "the command did not go to the chat's node with a ticket");
+          assertTrue(!answer.isComplete(), "answered although the chat's node never answered");
+        });
+        kill(view, local, "me");
+        answer.onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertInstanceOf(ReplyException.class, e);
+          assertEquals(ReplyFailure.TIMEOUT, ((ReplyException) e).failureType());
+          assertEquals(gateway, vertx.getOrCreateContext(), "completed on another context than the caller's");
+          assertEquals(0, local.replies().waiting(), "the ticket is still filed");
+          ctx.completeNow();
+        })));
+      });
+    });
+    assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "the send waited for its time limit");
+  }
+
+  @Test
+  void aTicketedJoinIsAskedAgainOfTheNextNodeWhenTheChatsNodeDies(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    View view = new View("me", "old", "me");
+    LocalChat local = new LocalChat();
+    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, true);
+    List<Object> old = new CopyOnWriteArrayList<>();
+    List<Object> next = new CopyOnWriteArrayList<>();
+    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> old.add(msg.body()))
+        .completion().await();
+    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "me"), msg -> {
+      next.add(msg.body());
+      msg.reply("joined");
+    }).completion().await();
+    vertx.runOnContext(v -> {
+      Future<Object> answer = link.request(Addresses.CHAT_COMMANDS, "join lobby", true);
+      vertx.setTimer(200, t -> {
+        kill(view, local, "me");
+        answer.onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+          assertEquals("joined", reply);
+          assertEquals(List.of("join lobby"), old);
+          assertEquals(List.of("join lobby"), next, "not asked again of the next node exactly once");
+          ctx.completeNow();
+        })));
+      });
+    });
+    assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "the join waited for its time limit");
+  }
+
+  @Test
+  void aRequestOverTheBusGivesUpWhenItsNodeLeavesAndOnlyThen(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // A third node: it forwards requests over the bus to whichever node runs the chat.
+    View view = new View("me", "old", "other", "me");
+    LocalChat local = new LocalChat();
+    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, false);
+    AtomicInteger asked = new AtomicInteger();
+    vertx.eventBus().consumer(Addresses.at(Addresses.PUBLISH, "old"), msg -> asked.incrementAndGet())
+        .completion().await();
+    vertx.eventBus().consumer(Addresses.at(Addresses.ROOMS, "old"), msg -> asked.incrementAndGet())
+        .completion().await();
+    vertx.eventBus().consumer(Addresses.at(Addresses.ROOMS, "other"), msg -> msg.reply("rooms from other"))
+        .completion().await();
+    vertx.runOnContext(v -> {
+      Future<Object> publish = link.request(Addresses.PUBLISH, "publish", false);
+      Future<Object> rooms = link.request(Addresses.ROOMS, "rooms", true);
+      vertx.setTimer(200, t -> {
+        // A node that joins, or one that leaves but was not asked, changes nothing.
+        view.nodes = List.of("old", "other", "me", "new");
+        local.replies().lost(view.alive());
+        view.nodes = List.of("old", "other", "new");
+        local.replies().lost(view.alive());
+        ctx.verify(() -> {
+          assertEquals(2, asked.get());
+          assertEquals(2, local.replies().waiting(), "gave up while the node asked was alive");
+        });
+        vertx.setTimer(100, t2 -> {
+          ctx.verify(() -> assertTrue(!publish.isComplete() && !rooms.isComplete(), "gave up too soon"));
+          kill(view, local, "other", "new");
+          Future.join(publish, rooms).onComplete(ar -> ctx.verify(() -> {
+            assertInstanceOf(ReplyException.class, publish.cause());
+            assertEquals(ReplyFailure.TIMEOUT, ((ReplyException) publish.cause()).failureType());
+            assertEquals("rooms from other", rooms.result(), "the idempotent request was not asked again");
+            assertEquals(2, asked.get(), "the dead node was asked again");
+            assertEquals(0, local.replies().waiting(), "a request is still filed after its answer");
+            ctx.completeNow();
+          }));
+        });
+      });
+    });
+    assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "a request waited for its time limit");
+  }
+}
