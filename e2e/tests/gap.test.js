@@ -7,22 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageErrors, launchBrowser, messages, send, start, waitMessage, withShots,
+  assertNoPageErrors, launchBrowser, messages, openPage, send, start, waitMessage, withShots,
 } from './lib/browser.js';
 import { RoomcastServer } from './lib/server.js';
 
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-
-/** The chat page, with `prepare(page)` run before it loads (to install routes). */
-async function openRoutedPage(context, baseUrl, { query = '', label, prepare }) {
-  const page = await context.newPage();
-  page.label = label;
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(String(e)));
-  await prepare(page);
-  await page.goto(baseUrl + '/' + query);
-  return page;
-}
 
 /** A `message` frame of `room` whose text `drop(text)` picks, or null. */
 function pickMessage(text, room, drop) {
@@ -163,12 +152,12 @@ describe('frames lost on a live connection', { timeout: 90000 }, () => {
     withShots('gap-repair-websocket', async (pages) => {
       const room = 'lossy-ws';
       let wire;
-      const rita = await openRoutedPage(browser.context, server.url, {
+      const rita = await openPage(browser.context, server.url, {
         label: 'rita-losing-frames',
         prepare: async (p) => { wire = await losingWebSocket(p, room, (t) => t === 'lost on the way'); },
       });
       pages.push(rita);
-      const sam = await openRoutedPage(browser.context, server.url, { label: 'sam', prepare: async () => {} });
+      const sam = await openPage(browser.context, server.url, { label: 'sam' });
       pages.push(sam);
       await repairsOneLostMessage(pages, room, rita, wire, sam);
       assert.equal(await rita.evaluate(() => window.roomcast.transport), 'websocket');
@@ -178,13 +167,13 @@ describe('frames lost on a live connection', { timeout: 90000 }, () => {
     withShots('gap-repair-xhr-polling', async (pages) => {
       const room = 'lossy-polls';
       let wire;
-      const rita = await openRoutedPage(browser.context, server.url, {
+      const rita = await openPage(browser.context, server.url, {
         query: '?transport=xhr-polling',
         label: 'rita-losing-a-poll',
         prepare: async (p) => { wire = await losingPolls(p, room, (t) => t === 'lost on the way'); },
       });
       pages.push(rita);
-      const sam = await openRoutedPage(browser.context, server.url, { label: 'sam', prepare: async () => {} });
+      const sam = await openPage(browser.context, server.url, { label: 'sam' });
       pages.push(sam);
       await repairsOneLostMessage(pages, room, rita, wire, sam);
       assert.equal(await rita.evaluate(() => window.roomcast.transport), 'sockjs:xhr-polling');
@@ -194,12 +183,12 @@ describe('frames lost on a live connection', { timeout: 90000 }, () => {
     withShots('gap-repair-too-late', async (pages) => {
       const room = 'lossy-long';
       let wire;
-      const tess = await openRoutedPage(browser.context, server.url, {
+      const tess = await openPage(browser.context, server.url, {
         label: 'tess-losing-frames',
         prepare: async (p) => { wire = await losingWebSocket(p, room, (t) => t.startsWith('lost ')); },
       });
       pages.push(tess);
-      const uli = await openRoutedPage(browser.context, server.url, { label: 'uli', prepare: async () => {} });
+      const uli = await openPage(browser.context, server.url, { label: 'uli' });
       pages.push(uli);
       await start(tess, 'tess', room);
       await start(uli, 'uli', room);

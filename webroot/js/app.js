@@ -12,6 +12,9 @@ const HISTORY_ON_JOIN = 50;
 const HISTORY_MAX = 100;
 /** Pause before asking again for missing messages when the server was busy or did not answer. */
 const REPAIR_RETRY_MS = 1000;
+// A send answered `unavailable` or not answered in time may still have been stored: the server says
+// to send it again only if it does not come in. This long the page looks for it before it says so.
+const SENT_CHECK_MS = 3000;
 const TYPING_SEND_EVERY_MS = 2500;
 const TYPING_SHOW_MS = 4000;
 const GAP_TEXT = 'some messages may be missing';
@@ -520,6 +523,7 @@ function describe(e) {
     no_such_user: 'No user with that nick is online.',
     disconnected: 'Not connected: your message was kept, send it again once connected.',
     timeout: 'The server did not answer in time.',
+    unavailable: 'Not sent: the server is switching over to another node. Your message was kept; send it again.',
     rate_limited: 'You are sending too fast; wait a moment and try again.',
   };
   return known[e.code] || e.message || String(e);
@@ -542,14 +546,30 @@ async function submitMessage() {
   }
   const room = active;
   ui.messageInput.value = '';
+  const sentFrom = rooms.get(room)?.view.mark();
   try {
     await conn.request({ type: 'send', room, text });
     const r = rooms.get(room);
     if (r) r.lastTypingSent = 0;
   } catch (e) {
+    if ((e.code === 'unavailable' || e.code === 'timeout') && sentFrom && await cameIn(room, text, sentFrom)) {
+      return; // stored after all: the room shows it, and sending it again would show it twice
+    }
     if (!ui.messageInput.value) ui.messageInput.value = text; // keep what could not be sent
     notice(describe(e));
     if (e.code === 'not_member' && rooms.has(room)) joinRoom(rooms.get(room));
+  }
+}
+
+/** True once a message of mine with `text` shows in `room` after `mark`; false after SENT_CHECK_MS. */
+async function cameIn(room, text, mark) {
+  const deadline = Date.now() + SENT_CHECK_MS;
+  for (;;) {
+    const r = rooms.get(room);
+    if (!r) return false;
+    if (r.view.mineSince(mark, myNick, text)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(100);
   }
 }
 

@@ -36,9 +36,12 @@ export async function launchBrowser() {
 
 /**
  * Opens the chat page. `noWebSocket` deletes window.WebSocket before any script runs (a browser
- * without WebSocket); `query` is added to the URL (e.g. "?transport=xhr-polling").
+ * without WebSocket); `query` is added to the URL (e.g. "?transport=xhr-polling"); `prepare(page)`
+ * runs before the page loads (to install Playwright routes on its traffic).
  */
-export async function openPage(context, baseUrl, { noWebSocket = false, failingWebSocket = false, query = '', label = 'page' } = {}) {
+export async function openPage(context, baseUrl, {
+  noWebSocket = false, failingWebSocket = false, query = '', label = 'page', prepare,
+} = {}) {
   const page = await context.newPage();
   page.label = label;
   page.errors = [];
@@ -73,6 +76,7 @@ export async function openPage(context, baseUrl, { noWebSocket = false, failingW
       Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
     });
   }
+  if (prepare) await prepare(page);
   await page.goto(baseUrl + '/' + query);
   return page;
 }
