@@ -18,8 +18,9 @@ import io.vertx.core.internal.PromiseInternal;
  * <p>While the chat moves (its node died or left and the next one is taking over) there is briefly
  * nobody to answer: a request that reached nobody is sent again until the time limit. One that may
  * have been handled (it timed out) is sent again only if doing it twice is harmless. A command whose
- * node dies or leaves while it waits counts as timed out at once ({@link StreamReplies#lost}), rather
- * than when its time limit runs out.
+ * node dies or leaves while it waits stops waiting then ({@link StreamReplies#lost}), not when its
+ * time limit runs out: on the node that takes the chat over it is asked again (see
+ * {@link #ticketed}); elsewhere it counts as timed out.
  */
 public final class ChatLink {
   private static final long RETRY_MS = 100;
@@ -60,8 +61,13 @@ public final class ChatLink {
 
   /**
    * On the follower's node: the command goes with a ticket, and its answer comes in the chat's copy
-   * of its changes, in order with the broadcasts to this node. Unanswered within the time limit, or
-   * when the chat's node dies or leaves, an idempotent command is asked again the usual way.
+   * of its changes, in order with the broadcasts to this node. Unanswered within the time limit, an
+   * idempotent command is asked again the usual way.
+   *
+   * <p>When the chat's node dies or leaves first, every command is asked again, of the chat this node
+   * now runs: the chat sends a command's answer with its changes (or before them, when a new copy
+   * starts), never after, so a command whose answer had not come is not in the copy this node takes
+   * over, and asking again stores it once.
    */
   @SuppressWarnings("unchecked")
   private <T> Future<T> ticketed(Object body, boolean idempotent) {
@@ -74,7 +80,7 @@ public final class ChatLink {
       } else {
         answer.tryFail(new ReplyException(ReplyFailure.TIMEOUT, "the chat did not answer in " + timeoutMs + " ms"));
       }
-    });
+    }, () -> request(Addresses.CHAT_COMMANDS, body, idempotent).onComplete(answer));
     DeliveryOptions options = new DeliveryOptions().addHeader(StreamReplies.TICKET, Long.toString(ticket))
         .addHeader(StreamReplies.NODE, view.nodeId());
     vertx.eventBus().send(Addresses.at(Addresses.CHAT_COMMANDS, leader), body, options);

@@ -2,6 +2,9 @@ package io.roomcast.chat;
 
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,7 +32,7 @@ public final class StreamReplies {
 
   /** {@code answer} is null for a {@link #watch watched} request, whose answer comes over the bus. */
   private record Pending(ContextInternal caller, PromiseInternal<Object> answer, String node, long deadline,
-      Runnable expired) {
+      Runnable expired, Runnable lost) {
   }
 
   private final AtomicLong next = new AtomicLong();
@@ -37,12 +40,13 @@ public final class StreamReplies {
 
   /**
    * A ticket for a command sent to {@code node} whose answer completes {@code answer} on
-   * {@code caller}; if none comes before {@code deadline} (epoch ms), or {@code node} is lost first,
-   * {@code expired} runs on {@code caller} instead.
+   * {@code caller}; if none comes before {@code deadline} (epoch ms), {@code expired} runs on
+   * {@code caller} instead, and if {@code node} is {@link #lost} first, {@code lost} does.
    */
-  long open(ContextInternal caller, PromiseInternal<Object> answer, String node, long deadline, Runnable expired) {
+  long open(ContextInternal caller, PromiseInternal<Object> answer, String node, long deadline, Runnable expired,
+      Runnable lost) {
     long ticket = next.incrementAndGet();
-    pending.put(ticket, new Pending(caller, answer, node, deadline, expired));
+    pending.put(ticket, new Pending(caller, answer, node, deadline, expired, lost));
     return ticket;
   }
 
@@ -52,7 +56,7 @@ public final class StreamReplies {
    * on {@code caller}.
    */
   long watch(ContextInternal caller, String node, Runnable lost) {
-    return open(caller, null, node, Long.MAX_VALUE, lost);
+    return open(caller, null, node, Long.MAX_VALUE, lost, lost);
   }
 
   /** A watched request was answered, or failed by itself. */
@@ -62,17 +66,23 @@ public final class StreamReplies {
 
   /**
    * Gives up, now, every command sent to a node that is no longer {@code alive}: no answer can come
-   * from it. Called whenever nodes leave.
+   * from it. Called whenever nodes leave. They are given up in the order they were sent, so that a
+   * caller that sends them again keeps their order.
    */
   void lost(Predicate<String> alive) {
-    pending.entrySet().removeIf(e -> {
-      Pending p = e.getValue();
-      if (alive.test(p.node())) {
-        return false;
+    List<Long> gone = new ArrayList<>();
+    pending.forEach((id, p) -> {
+      if (!alive.test(p.node())) {
+        gone.add(id);
       }
-      p.caller().runOnContext(v -> p.expired().run());
-      return true;
     });
+    Collections.sort(gone);
+    for (Long id : gone) {
+      Pending p = pending.remove(id);
+      if (p != null) {
+        p.caller().runOnContext(v -> p.lost().run());
+      }
+    }
   }
 
   /** The chat's answer to {@code ticket}; an answer that comes after the ticket expired is dropped. */
