@@ -28,18 +28,19 @@ public final class ChatLink {
   private final long timeoutMs;
   private final ClusterView view;
   private final LocalChat local;
-  private final boolean gateway;
+  private final StreamReplies waiting;
 
   /**
-   * {@code local} carries gateway commands while this node runs the chat, and files every command
-   * that waits for an answer; {@code gateway} is false for a link that carries no gateway commands.
+   * {@code local} (null for a link that carries no gateway commands) carries gateway commands while
+   * this node runs the chat; {@code waiting} (the node's own) files every command that waits for an
+   * answer.
    */
-  public ChatLink(Vertx vertx, long timeoutMs, ClusterView view, LocalChat local, boolean gateway) {
+  public ChatLink(Vertx vertx, long timeoutMs, ClusterView view, LocalChat local, StreamReplies waiting) {
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
     this.view = view;
     this.local = local;
-    this.gateway = gateway;
+    this.waiting = waiting;
   }
 
   /**
@@ -47,7 +48,7 @@ public final class ChatLink {
    * {@code idempotent} requests get twice the time limit and survive a timeout.
    */
   public <T> Future<T> request(String address, Object body, boolean idempotent) {
-    if (gateway && address.equals(Addresses.CHAT_COMMANDS)) {
+    if (local != null && address.equals(Addresses.CHAT_COMMANDS)) {
       Future<T> here = local.request(vertx, body, () -> overBus(address, body, idempotent));
       if (here != null) {
         return here;
@@ -74,7 +75,7 @@ public final class ChatLink {
     ContextInternal caller = LocalChat.caller(vertx);
     PromiseInternal<Object> answer = caller.promise();
     String leader = view.leader();
-    long ticket = local.replies().open(caller, answer, leader, System.currentTimeMillis() + timeoutMs, () -> {
+    long ticket = waiting.open(caller, answer, leader, System.currentTimeMillis() + timeoutMs, () -> {
       if (idempotent) {
         overBus(Addresses.CHAT_COMMANDS, body, true).onComplete(answer);
       } else {
@@ -100,11 +101,11 @@ public final class ChatLink {
     String node = view.leader();
     ContextInternal caller = LocalChat.caller(vertx);
     PromiseInternal<Message<T>> reply = caller.promise();
-    long watched = local.replies().watch(caller, node, () -> reply.tryFail(
+    long watched = waiting.watch(caller, node, () -> reply.tryFail(
         new ReplyException(ReplyFailure.TIMEOUT, "node " + node + " left before the chat answered")));
     vertx.eventBus().<T>request(Addresses.at(address, node), body, options).onComplete(reply);
     reply.future().onComplete(ar -> {
-      local.replies().forget(watched);
+      waiting.forget(watched);
       if (ar.succeeded()) {
         promise.complete(ar.result().body());
         return;

@@ -87,7 +87,7 @@ public final class ChatVerticle extends VerticleBase {
     MessageConsumer<Delivery> events = vertx.eventBus().consumer(Addresses.at(Addresses.DELIVER, view.nodeId()),
         msg -> publisher.accept(msg.body()));
     stopListening = local.listen((ContextInternal) context, publisher);
-    ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view, local, false);
+    ChatLink link = new ChatLink(vertx, config.cluster().requestTimeoutMs(), view, null, local.replies());
     List<MessageConsumer<?>> forwarders = ChatApi.forwarders(vertx.eventBus(), link);
     return Future.all(copies, events.completion())
         .compose(v -> Future.all(forwarders.stream().map(MessageConsumer::completion).toList())).compose(v -> {

@@ -53,8 +53,8 @@ public final class LocalChat {
     return () -> listeners.remove(l);
   }
 
-  /** The node's ticketed commands waiting for the chat's answer. */
-  StreamReplies replies() {
+  /** The node's commands waiting for the chat's answer (for every {@link ChatLink} of the node). */
+  public StreamReplies replies() {
     return replies;
   }
 

@@ -41,8 +41,7 @@ final class ReplicatedStore implements ChatStore {
   /** Completed when the changes in {@link #pending} (and any failed before them) are on the follower. */
   private List<Promise<Void>> waiting = new ArrayList<>();
   private Promise<Void> current;
-  private boolean inFlight;
-  /** The answer of the send in flight, and the node it went to. */
+  /** The answer of the send in flight (null: none), and the node it went to. */
   private Promise<Message<Object>> flight;
   private String flightTo;
   private boolean scheduled;
@@ -154,7 +153,7 @@ final class ReplicatedStore implements ChatStore {
 
   /** Sends soon: after this turn, so that what the rest of the turn changes goes in the same send. */
   private void schedule(long delayMs) {
-    if (scheduled || inFlight) {
+    if (scheduled || flight != null) {
       return;
     }
     scheduled = true;
@@ -170,7 +169,7 @@ final class ReplicatedStore implements ChatStore {
   }
 
   private void send() {
-    if (inFlight || state == null) {
+    if (flight != null || state == null) {
       return;
     }
     String follower = view.follower();
@@ -196,14 +195,12 @@ final class ReplicatedStore implements ChatStore {
       }
       group = takeWaiting();
     }
-    inFlight = true;
     Promise<Message<Object>> answer = Promise.promise();
     flight = answer;
     flightTo = follower;
     vertx.eventBus().request(Addresses.replica(follower), body, new DeliveryOptions().setSendTimeout(timeoutMs))
         .onComplete(answer);
     answer.future().onComplete(ar -> {
-      inFlight = false;
       flight = null;
       if (ar.succeeded()) {
         retry = null;

@@ -66,7 +66,8 @@ public final class Gateway {
     this.config = config;
     this.node = node;
     this.parser = new FrameParser(config.limits().maxTextLength());
-    this.chat = new ChatLink(vertx, config.cluster().requestTimeoutMs(), node.cluster(), node.localChat(), true);
+    this.chat = new ChatLink(vertx, config.cluster().requestTimeoutMs(), node.cluster(), node.localChat(),
+        node.localChat().replies());
     this.nodeId = Cluster.nodeId(vertx);
     this.context = (ContextInternal) vertx.getOrCreateContext();
   }

@@ -84,7 +84,7 @@ class ChatLinkTest {
       throws Exception {
     View view = new View("me", "old", "me");
     LocalChat local = new LocalChat();
-    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, true);
+    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, local.replies());
     List<Object> old = new CopyOnWriteArrayList<>();
     List<Object> here = new CopyOnWriteArrayList<>();
     vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> old.add(msg.body()))
@@ -125,7 +125,7 @@ class ChatLinkTest {
       VertxTestContext ctx) throws Exception {
     View view = new View("me", "old", "me");
     LocalChat local = new LocalChat();
-    ChatLink link = new ChatLink(vertx, 300, view, local, true);
+    ChatLink link = new ChatLink(vertx, 300, view, local, local.replies());
     AtomicInteger reached = new AtomicInteger();
     vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> reached.incrementAndGet())
         .completion().await();
@@ -148,7 +148,7 @@ class ChatLinkTest {
       throws Exception {
     View view = new View("me", "old", "me");
     LocalChat local = new LocalChat();
-    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, true);
+    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, local.replies());
     List<Object> old = new CopyOnWriteArrayList<>();
     List<Object> next = new CopyOnWriteArrayList<>();
     vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> old.add(msg.body()))
@@ -177,7 +177,7 @@ class ChatLinkTest {
     // A third node: it forwards requests over the bus to whichever node runs the chat.
     View view = new View("me", "old", "other", "me");
     LocalChat local = new LocalChat();
-    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, false);
+    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, null, local.replies());
     AtomicInteger asked = new AtomicInteger();
     vertx.eventBus().consumer(Addresses.at(Addresses.PUBLISH, "old"), msg -> asked.incrementAndGet())
         .completion().await();
