@@ -13,7 +13,6 @@ import io.vertx.junit5.VertxTestContext;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,21 +78,30 @@ class ChatLinkTest {
     local.replies().lost(view.alive());
   }
 
+  /**
+   * What {@code node}'s consumer of {@code address} receives, in order; it answers each with
+   * {@code reply}, or never when that is null (as a chat that died with the command).
+   */
+  private static List<Object> chatAt(Vertx vertx, String address, String node, Object reply) {
+    List<Object> got = new CopyOnWriteArrayList<>();
+    vertx.eventBus().consumer(Addresses.at(address, node), msg -> {
+      got.add(msg.body());
+      if (reply != null) {
+        msg.reply(reply);
+      }
+    }).completion().await();
+    return got;
+  }
+
   @Test
   void aTicketedSendIsAskedAgainOfTheChatThisNodeNowRunsWhenTheChatsNodeDies(Vertx vertx, VertxTestContext ctx)
       throws Exception {
     View view = new View("me", "old", "me");
     LocalChat local = new LocalChat();
     ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, local.replies());
-    List<Object> old = new CopyOnWriteArrayList<>();
-    List<Object> here = new CopyOnWriteArrayList<>();
-    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> old.add(msg.body()))
-        .completion().await();
+    List<Object> old = chatAt(vertx, Addresses.CHAT_COMMANDS, "old", null);
     // The chat this node runs once the old node is gone.
-    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "me"), msg -> {
-      here.add(msg.body());
-      msg.reply("stored");
-    }).completion().await();
+    List<Object> here = chatAt(vertx, Addresses.CHAT_COMMANDS, "me", "stored");
     // A gateway's context, as in the server: the answer must come back on it.
     vertx.runOnContext(v -> {
       io.vertx.core.Context gateway = vertx.getOrCreateContext();
@@ -126,9 +134,7 @@ class ChatLinkTest {
     View view = new View("me", "old", "me");
     LocalChat local = new LocalChat();
     ChatLink link = new ChatLink(vertx, 300, view, local, local.replies());
-    AtomicInteger reached = new AtomicInteger();
-    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> reached.incrementAndGet())
-        .completion().await();
+    List<Object> reached = chatAt(vertx, Addresses.CHAT_COMMANDS, "old", null);
     // The sweep the chat verticle runs on every clustered node.
     long sweep = vertx.setPeriodic(50, t -> local.replies().expire(System.currentTimeMillis()));
     vertx.runOnContext(v -> link.request(Addresses.CHAT_COMMANDS, "send", false).onComplete(ctx.failing(e -> {
@@ -136,7 +142,7 @@ class ChatLinkTest {
       ctx.verify(() -> {
         // The chat may have stored it and be slow to say so: sending it again could store it twice.
         assertEquals(ReplyFailure.TIMEOUT, ((ReplyException) e).failureType());
-        assertEquals(1, reached.get(), "sent again");
+        assertEquals(List.of("send"), reached, "sent again");
         ctx.completeNow();
       });
     })));
@@ -149,14 +155,8 @@ class ChatLinkTest {
     View view = new View("me", "old", "me");
     LocalChat local = new LocalChat();
     ChatLink link = new ChatLink(vertx, LIMIT_MS, view, local, local.replies());
-    List<Object> old = new CopyOnWriteArrayList<>();
-    List<Object> next = new CopyOnWriteArrayList<>();
-    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "old"), msg -> old.add(msg.body()))
-        .completion().await();
-    vertx.eventBus().consumer(Addresses.at(Addresses.CHAT_COMMANDS, "me"), msg -> {
-      next.add(msg.body());
-      msg.reply("joined");
-    }).completion().await();
+    List<Object> old = chatAt(vertx, Addresses.CHAT_COMMANDS, "old", null);
+    List<Object> next = chatAt(vertx, Addresses.CHAT_COMMANDS, "me", "joined");
     vertx.runOnContext(v -> {
       Future<Object> answer = link.request(Addresses.CHAT_COMMANDS, "join lobby", true);
       vertx.setTimer(200, t -> {
@@ -178,13 +178,9 @@ class ChatLinkTest {
     View view = new View("me", "old", "other", "me");
     LocalChat local = new LocalChat();
     ChatLink link = new ChatLink(vertx, LIMIT_MS, view, null, local.replies());
-    AtomicInteger asked = new AtomicInteger();
-    vertx.eventBus().consumer(Addresses.at(Addresses.PUBLISH, "old"), msg -> asked.incrementAndGet())
-        .completion().await();
-    vertx.eventBus().consumer(Addresses.at(Addresses.ROOMS, "old"), msg -> asked.incrementAndGet())
-        .completion().await();
-    vertx.eventBus().consumer(Addresses.at(Addresses.ROOMS, "other"), msg -> msg.reply("rooms from other"))
-        .completion().await();
+    List<Object> publishes = chatAt(vertx, Addresses.PUBLISH, "old", null);
+    List<Object> asked = chatAt(vertx, Addresses.ROOMS, "old", null);
+    chatAt(vertx, Addresses.ROOMS, "other", "rooms from other");
     vertx.runOnContext(v -> {
       Future<Object> publish = link.request(Addresses.PUBLISH, "publish", false);
       Future<Object> rooms = link.request(Addresses.ROOMS, "rooms", true);
@@ -195,7 +191,8 @@ class ChatLinkTest {
         view.nodes = List.of("old", "other", "new");
         local.replies().lost(view.alive());
         ctx.verify(() -> {
-          assertEquals(2, asked.get());
+          assertEquals(List.of("publish"), publishes);
+          assertEquals(List.of("rooms"), asked);
           assertEquals(2, local.replies().waiting(), "gave up while the node asked was alive");
         });
         vertx.setTimer(100, t2 -> {
@@ -205,7 +202,8 @@ class ChatLinkTest {
             assertInstanceOf(ReplyException.class, publish.cause());
             assertEquals(ReplyFailure.TIMEOUT, ((ReplyException) publish.cause()).failureType());
             assertEquals("rooms from other", rooms.result(), "the idempotent request was not asked again");
-            assertEquals(2, asked.get(), "the dead node was asked again");
+            assertEquals(List.of("publish"), publishes, "the dead node was asked again");
+            assertEquals(List.of("rooms"), asked, "the dead node was asked again");
             assertEquals(0, local.replies().waiting(), "a request is still filed after its answer");
             ctx.completeNow();
           }));
