@@ -582,11 +582,13 @@ public final class RoomClient extends VerticleBase {
 
   // Publishing -----------------------------------------------------------------------------------
 
-  private void answered(String id) {
+  /** A send's answer came: it is no longer unanswered, and its wait counts; returns its cid. */
+  private String answered(String id) {
     Long at = sentAt.remove(id);
     if (at != null) {
       longestAnswerMs = Math.max(longestAnswerMs, System.currentTimeMillis() - at);
     }
+    return unansweredSends.remove(id);
   }
 
   private void publishTick() {
@@ -647,8 +649,7 @@ public final class RoomClient extends VerticleBase {
           } else if (id != null && repairsInFlight.containsKey(String.valueOf(id))) {
             onRepairAnswer(number, repairsInFlight.remove(String.valueOf(id)), f);
           } else if (id != null && unansweredSends.containsKey(String.valueOf(id))) {
-            String cid = unansweredSends.remove(String.valueOf(id));
-            answered(String.valueOf(id));
+            String cid = answered(String.valueOf(id));
             acks.add(new Ack(cid, f.getLong("seq", -1L), System.currentTimeMillis(), number));
             note("<- ack " + cid + " seq " + f.getValue("seq"));
             conn(number).acks++;
@@ -671,7 +672,6 @@ public final class RoomClient extends VerticleBase {
             owedRepairs.add(g);
             repairRetry = true;
           } else if (id != null && unansweredSends.containsKey(String.valueOf(id))) {
-            unansweredSends.remove(String.valueOf(id));
             answered(String.valueOf(id));
             String code = f.getString("code");
             if (errors.merge("send:" + code, 1, Integer::sum) == 1 || !"unavailable".equals(code)) {
