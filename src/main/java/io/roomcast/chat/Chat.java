@@ -57,7 +57,7 @@ final class Chat {
     for (ChatStore.StoredRoom sr : snapshot.rooms()) {
       Room room = rooms.restore(sr.name(), sr.epoch(), sr.seq());
       for (Room.Stored m : sr.history()) {
-        room.remember(m.seq(), m.frame());
+        room.remember(m.seq(), m.frame(), Room.keyScopeOf(m.frame()));
       }
     }
     for (JsonObject j : snapshot.members()) {
@@ -204,14 +204,25 @@ final class Chat {
     return new JsonObject().put("room", roomName);
   }
 
-  /** Sends a room message; {@code from} is null for a member's message (its nick is used). */
-  JsonObject send(Member m, String roomName, String from, String text, JsonObject data) {
+  /**
+   * Sends a room message; {@code from} is null for a member's message (its nick is used). A message
+   * with a {@code key} its sender already used for a message still kept in the room's history is not
+   * sent again: the answer is the first one's seq and ts, marked {@code duplicate}.
+   */
+  JsonObject send(Member m, String roomName, String from, String text, String key, JsonObject data) {
     Room room = m == null ? rooms.getOrCreate(roomName) : memberRoom(m, roomName);
+    String sender = m == null ? from : m.nick;
+    String keyScope = key == null ? null : Names.keyScope(sender, key);
+    Room.Stored earlier = keyScope == null ? null : room.keyed(keyScope);
+    if (earlier != null) {
+      return new JsonObject().put("seq", earlier.seq()).put("ts", earlier.frame().toJson().getLong("ts"))
+          .put("duplicate", true);
+    }
     rooms.touch(room);
     long seq = room.nextSeq();
     long ts = System.currentTimeMillis();
-    EncodedFrame encoded = EncodedFrame.message(room.name, seq, m == null ? from : m.nick, text, data, ts);
-    room.remember(seq, encoded);
+    EncodedFrame encoded = EncodedFrame.message(room.name, seq, sender, text, key, data, ts);
+    room.remember(seq, encoded, keyScope);
     store.message(room, new Room.Stored(seq, encoded));
     out.deliver(new Delivery(room.name, encoded, null, false, seq, true));
     return new JsonObject().put("seq", seq).put("ts", ts);

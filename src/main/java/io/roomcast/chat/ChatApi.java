@@ -47,9 +47,11 @@ final class ChatApi {
     List<MessageConsumer<?>> out = new java.util.ArrayList<>();
     for (String address : List.of(Addresses.PUBLISH, Addresses.DIRECT, Addresses.PRESENCE, Addresses.ROOMS,
         Addresses.STATS)) {
-      // Only a publish is not harmless to repeat after a timeout.
+      // Only a publish without a key, and a direct message, are not harmless to repeat after a timeout.
       boolean idempotent = !address.equals(Addresses.PUBLISH) && !address.equals(Addresses.DIRECT);
-      out.add(bus.<Object>localConsumer(address, msg -> link.<Object>request(address, msg.body(), idempotent)
+      out.add(bus.<Object>localConsumer(address, msg -> link.<Object>request(address, msg.body(),
+              idempotent || address.equals(Addresses.PUBLISH) && msg.body() instanceof JsonObject b
+                  && b.getValue("key") instanceof String)
           .onSuccess(msg::reply)
           .onFailure(e -> {
             if (e instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() > 0) {
@@ -70,7 +72,11 @@ final class ChatApi {
     if (data != null && !(data instanceof JsonObject)) {
       throw new ProtocolException(ErrorCode.INVALID_FRAME, "data must be a JSON object");
     }
-    return chat.get().send(null, room, from, text, (JsonObject) data);
+    Object key = body.getValue("key");
+    if (key != null && !(key instanceof String)) {
+      throw new ProtocolException(ErrorCode.INVALID_FRAME, "key must be a string");
+    }
+    return chat.get().send(null, room, from, text, Names.checkKey((String) key), (JsonObject) data);
   }
 
   private JsonObject direct(JsonObject body) {

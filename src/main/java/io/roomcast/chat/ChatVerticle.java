@@ -222,7 +222,7 @@ public final class ChatVerticle extends VerticleBase {
     try {
       ClientFrame f = c.frame();
       if (f instanceof ClientFrame.Send s) {
-        return Reply.ok(chat.send(m, s.room(), null, s.text(), s.data()));
+        return Reply.ok(chat.send(m, s.room(), null, s.text(), s.key(), s.data()));
       } else if (f instanceof ClientFrame.Join j) {
         List<EncodedFrame> replay = new ArrayList<>();
         JsonObject ack = chat.join(m, j, replay);

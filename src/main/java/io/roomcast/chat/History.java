@@ -68,6 +68,16 @@ final class History {
     return seqs[(head + index) % seqs.length];
   }
 
+  /** The kept message with this seq, or null. */
+  Room.Stored find(long seq) {
+    for (int k = size - 1; k >= 0; k--) {
+      if (seqAt(k) == seq) {
+        return at(k);
+      }
+    }
+    return null;
+  }
+
   /** Every kept message with seq > {@code since}, oldest first. */
   List<Room.Stored> after(long since) {
     List<Room.Stored> out = new ArrayList<>();

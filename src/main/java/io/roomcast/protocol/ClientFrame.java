@@ -23,8 +23,11 @@ public sealed interface ClientFrame {
   record Leave(String room) implements ClientFrame {
   }
 
-  /** A room message; {@code data} is an optional JSON object carried verbatim. */
-  record Send(String room, String text, JsonObject data) implements ClientFrame {
+  /**
+   * A room message; {@code key} (nullable) is the sender's idempotency key, {@code data} an optional
+   * JSON object carried verbatim.
+   */
+  record Send(String room, String text, String key, JsonObject data) implements ClientFrame {
   }
 
   record Direct(String to, String text) implements ClientFrame {

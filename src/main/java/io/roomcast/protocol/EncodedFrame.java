@@ -62,9 +62,10 @@ public final class EncodedFrame {
   }
 
   /** {@link Frames#message} encoded: the same bytes, without the JSON object in between. */
-  public static EncodedFrame message(String room, long seq, String from, String text, JsonObject data, long ts) {
-    byte[] utf8 = FrameJson.message(room, seq, from, text, data, ts);
-    return utf8 != null ? new EncodedFrame(utf8) : of(Frames.message(room, seq, from, text, data, ts));
+  public static EncodedFrame message(String room, long seq, String from, String text, String key, JsonObject data,
+      long ts) {
+    byte[] utf8 = FrameJson.message(room, seq, from, text, key, data, ts);
+    return utf8 != null ? new EncodedFrame(utf8) : of(Frames.message(room, seq, from, text, key, data, ts));
   }
 
   /** {@link Frames#ack} encoded: the same bytes, without the JSON object in between. */

@@ -12,6 +12,7 @@ public enum ErrorCode {
   INVALID_NICK("invalid_nick"),
   NICK_TAKEN("nick_taken"),
   INVALID_TEXT("invalid_text"),
+  INVALID_KEY("invalid_key"),
   NOT_MEMBER("not_member"),
   TOO_MANY_ROOMS("too_many_rooms"),
   NO_SUCH_USER("no_such_user"),

@@ -17,7 +17,7 @@ import java.util.Arrays;
 final class FlatFrame implements FrameParser.Fields {
   /** Names the protocol uses, so a frame's names cost no string of their own. */
   private static final String[] KNOWN = {"type", "id", "room", "text", "since", "epoch", "data", "nick", "to",
-      "before", "limit"};
+      "before", "limit", "key"};
   /** Longer numbers are left to Jackson, which caps their length. */
   private static final int MAX_NUMBER_CHARS = 100;
   private String[] names = new String[6];

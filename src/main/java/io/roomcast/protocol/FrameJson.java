@@ -39,6 +39,7 @@ final class FrameJson {
   private static final byte[] FROM = bytes(",\"from\":");
   private static final byte[] TEXT = bytes(",\"text\":");
   private static final byte[] TS = bytes(",\"ts\":");
+  private static final byte[] KEY = bytes(",\"key\":");
   private static final byte[] DATA = bytes(",\"data\":");
   private static final byte[] ACK = bytes("{\"type\":\"ack\",\"id\":");
 
@@ -78,7 +79,7 @@ final class FrameJson {
    * {@link Frames#message}'s bytes, written from its fields: a message is the frame sent most, and
    * the map its JSON object would need is as big again as the bytes.
    */
-  static byte[] message(String room, long seq, String from, String text, JsonObject data, long ts) {
+  static byte[] message(String room, long seq, String from, String text, String key, JsonObject data, long ts) {
     FrameJson w = start();
     try {
       w.raw(MESSAGE);
@@ -91,6 +92,10 @@ final class FrameJson {
       w.value(text);
       w.raw(TS);
       w.integer(ts);
+      if (key != null) {
+        w.raw(KEY);
+        w.value(key);
+      }
       if (data != null) {
         w.raw(DATA);
         w.object(data.getMap());

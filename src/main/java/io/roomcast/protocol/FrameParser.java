@@ -98,7 +98,8 @@ public final class FrameParser {
         if (data != null && !(data instanceof JsonObject)) {
           throw invalid("data must be a JSON object");
         }
-        return new ClientFrame.Send(room, text, (JsonObject) data);
+        String key = Names.checkKey(optionalString(json, "key"));
+        return new ClientFrame.Send(room, text, key, (JsonObject) data);
       }
       case "direct": {
         String to = Names.checkNick(string(json, "to"));

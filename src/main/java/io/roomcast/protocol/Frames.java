@@ -35,9 +35,14 @@ public final class Frames {
     return error.put("code", code.code()).put("message", message);
   }
 
-  public static JsonObject message(String room, long seq, String from, String text, JsonObject data, long ts) {
+  /** A room message; {@code key} (the sender's idempotency key) and {@code data} are left out when null. */
+  public static JsonObject message(String room, long seq, String from, String text, String key, JsonObject data,
+      long ts) {
     JsonObject m = new JsonObject().put("type", "message").put("room", room).put("seq", seq)
         .put("from", from).put("text", text).put("ts", ts);
+    if (key != null) {
+      m.put("key", key);
+    }
     if (data != null) {
       m.put("data", data);
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class ReplicaTest {
 
   private static EncodedFrame message(String room, long seq, String text) {
-    return EncodedFrame.of(Frames.message(room, seq, "amy", text, null, 1_700_000_000_000L + seq));
+    return EncodedFrame.of(Frames.message(room, seq, "amy", text, null, null, 1_700_000_000_000L + seq));
   }
 
   private static JsonObject member(String session, String nick, String... rooms) {

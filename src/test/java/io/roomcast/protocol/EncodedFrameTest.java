@@ -19,7 +19,7 @@ class EncodedFrameTest {
     String[] texts = {"", "hello", "quote \" backslash \\ slash / tab \t newline \n nul \u0000",
         "\u2028 \u00e9 \ud83d\ude00 中文", "a[\"x\"]\nc[1,\"y\"]", "x".repeat(70_000)};
     for (String text : texts) {
-      JsonObject frame = Frames.message("lobby", 42, "ann", text, data, 1_795_300_000_000L);
+      JsonObject frame = Frames.message("lobby", 42, "ann", text, null, data, 1_795_300_000_000L);
       assertArrayEquals(frame.toBuffer().getBytes(), EncodedFrame.of(frame).bytes(), text.length() > 80 ? "long text" : text);
       assertEquals(frame, EncodedFrame.of(frame).toJson());
     }
@@ -53,7 +53,8 @@ class EncodedFrameTest {
           .put("big", new java.math.BigDecimal("12345678901234567890.000000001"))
           .put("bigint", new java.math.BigInteger("123456789012345678901234567890"))
           .put("list", new JsonArray().add(text.toString()).add((Object) null).add(false).add(new JsonObject()));
-      JsonObject frame = Frames.message("room " + text, round, "ann", text.toString(), data, round * 1_000_003L);
+      String key = round % 2 == 0 ? null : "k\"\\" + round;
+      JsonObject frame = Frames.message("room " + text, round, "ann", text.toString(), key, data, round * 1_000_003L);
       byte[] jackson;
       try {
         jackson = frame.toBuffer().getBytes();
@@ -62,7 +63,7 @@ class EncodedFrameTest {
         continue;
       }
       assertArrayEquals(jackson, EncodedFrame.of(frame).bytes(), "round " + round);
-      assertArrayEquals(jackson, EncodedFrame.message("room " + text, round, "ann", text.toString(), data,
+      assertArrayEquals(jackson, EncodedFrame.message("room " + text, round, "ann", text.toString(), key, data,
           round * 1_000_003L).bytes(), "message, round " + round);
       JsonObject ack = new JsonObject().put("seq", round).put("room", text.toString()).put("data", data);
       Object id = round % 3 == 0 ? text.toString() : round % 3 == 1 ? (Object) round : (Object) (round + 0.5);
@@ -72,8 +73,8 @@ class EncodedFrameTest {
 
   @Test
   void framesWithNullsOrOddFieldsComeOutAsTheirObjects() {
-    assertArrayEquals(Frames.message("r", 1, null, null, null, 2).toBuffer().getBytes(),
-        EncodedFrame.message("r", 1, null, null, null, 2).bytes());
+    assertArrayEquals(Frames.message("r", 1, null, null, null, null, 2).toBuffer().getBytes(),
+        EncodedFrame.message("r", 1, null, null, null, null, 2).bytes());
     assertArrayEquals(Frames.ack(null, null).toBuffer().getBytes(), EncodedFrame.ack(null, null).bytes());
     JsonObject replacing = new JsonObject().put("seq", 3).put("type", "odd");
     assertArrayEquals(Frames.ack(7, replacing).toBuffer().getBytes(), EncodedFrame.ack(7, replacing).bytes());
