@@ -1,8 +1,8 @@
-// A send answered `unavailable` (a clustered server whose chat node died meanwhile) may or may not
-// have been stored; the protocol says to send it again only if it does not come in. The page does
-// that for its user: it keeps the text and says so only when the message did not come in. The answer
-// is changed on the wire between the page and a real server (a Playwright route), so the page's own
-// code runs unchanged.
+// A send answered `unavailable` (a clustered server whose chat node died meanwhile), or cut off by a
+// dropped connection, may or may not have been stored. Every send carries an idempotency key, so the
+// page sends the same frame again by itself and the server stores it once; only when that does not
+// work for SEND_RETRY_MS (app.js) does the page give the text back. The answers are changed on the
+// wire between the page and a real server (Playwright routes), so the page's own code runs unchanged.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -11,8 +11,8 @@ import {
 } from './lib/browser.js';
 import { RoomcastServer } from './lib/server.js';
 
-/** Longer than the page looks for a send answered `unavailable` (SENT_CHECK_MS in app.js). */
-const CHECK_MS = 3500;
+/** SEND_RETRY_MS in app.js: no new attempt after this, then the text comes back. */
+const RETRY_MS = 15000;
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
 function parse(text) {
@@ -29,47 +29,123 @@ function unavailable(id) {
   });
 }
 
+/** Waits (in the test, not the page) until `cond()` holds. */
+async function until(cond, what, timeout = 10000) {
+  const end = Date.now() + timeout;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
 /**
- * Routes the page's WebSocket: the first `send` of `text` is answered `unavailable`. With `stored`
- * it reaches the server (which stores and broadcasts it) and only its ack is replaced; without, it
- * never leaves the route. Counts the page's sends of `text` in `wire.sends`.
+ * Routes the page's WebSocket. `plan(n)` says what happens to the page's n-th send of `text` (0 is
+ * the first): 'pass' (to the server, its answer to the page), 'reject' (answered `unavailable`, never
+ * reaches the server), 'lose-answer' (reaches the server, which stores and broadcasts it, but its ack
+ * is replaced with `unavailable`) or 'drop' (reaches the server; when its ack comes, the connection is
+ * closed instead, so the page reconnects). Records the sends' keys and the acks that reach the page.
  */
-async function unansweredOnce(page, text, { stored }) {
-  const wire = { sends: 0 };
+async function routeSends(page, text, plan) {
+  const wire = { sends: 0, keys: [], acks: [] };
   await page.routeWebSocket((url) => url.pathname === '/ws', (ws) => {
     const server = ws.connectToServer();
-    let held = null;
+    const held = new Map(); // request id -> what happens to its answer
     ws.onMessage((m) => {
       const f = parse(m);
-      if (f && f.type === 'send' && f.text === text && wire.sends++ === 0) {
-        if (!stored) {
+      if (f && f.type === 'send' && f.text === text) {
+        const how = plan(wire.sends++);
+        wire.keys.push(f.key);
+        if (how === 'reject') {
           ws.send(unavailable(f.id));
           return;
         }
-        held = f.id;
+        held.set(f.id, how);
       }
       server.send(m);
     });
     server.onMessage((m) => {
       const f = parse(m);
-      if (f && f.type === 'ack' && held !== null && f.id === held) {
-        held = null;
+      const how = f && (f.type === 'ack' || f.type === 'error') ? held.get(f.id) : undefined;
+      if (how) held.delete(f.id);
+      if (how === 'lose-answer') {
         ws.send(unavailable(f.id));
         return;
       }
+      if (how === 'drop') {
+        ws.close();
+        server.close();
+        return;
+      }
+      if (how === 'pass' && f.type === 'ack') wire.acks.push(f);
       ws.send(m);
     });
   });
   return wire;
 }
 
+/** Routes the page's WebSocket and counts the `message` frames with `text` that reach it. */
+async function countMessages(page, text) {
+  const seen = { messages: 0 };
+  await page.routeWebSocket((url) => url.pathname === '/ws', (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      const f = parse(m);
+      if (f && f.type === 'message' && f.text === text) seen.messages++;
+      ws.send(m);
+    });
+  });
+  return seen;
+}
+
 const input = (page) => page.inputValue('#message-input');
 const shownNotice = (page) => page.$eval('#notice', (n) => (n.hidden ? '' : n.textContent));
 
-describe('a send answered unavailable', { timeout: 90000 }, () => {
-  let server;
-  let browser;
+async function typeAndSend(page, text) {
+  await page.bringToFront();
+  await page.fill('#message-input', text);
+  await page.press('#message-input', 'Enter');
+}
 
+/** Two pages in `room`: the sender's sends of `text` routed by `plan`, the other one's messages counted. */
+async function twoPages(pages, { room, text, plan, sender, other }) {
+  let wire;
+  let seen;
+  const a = await openPage(browser.context, server.url, {
+    label: `${sender}-routed`,
+    prepare: async (p) => { wire = await routeSends(p, text, plan); },
+  });
+  const b = await openPage(browser.context, server.url, {
+    label: other,
+    prepare: async (p) => { seen = await countMessages(p, text); },
+  });
+  pages.push(a, b);
+  await start(a, sender, room);
+  await start(b, other, room);
+  return { a, b, wire, seen };
+}
+
+/** The user's view once the page sent `text` again: shown once everywhere, nothing to do for the sender. */
+async function assertDeliveredOnce({ a, b, wire, seen }, room, text) {
+  await waitMessage(b, room, (m, t) => m.text === t, text);
+  await waitMessage(a, room, (m, t) => m.text === t, text);
+  await until(() => wire.acks.length === 1, 'the page to send it again by itself and get an answer');
+  await sleep(500); // room for a second broadcast, if the server stored it twice
+  assert.equal(wire.sends, 2, 'the page sent it again by itself, once');
+  assert.equal(wire.keys[1], wire.keys[0], 'the resend carries the first send\'s key');
+  for (const p of [a, b]) {
+    const shown = (await messages(p, room)).filter((m) => m.text === text);
+    assert.equal(shown.length, 1, `${p.label} shows it ${shown.length} times`);
+  }
+  assert.equal(seen.messages, 1, `${b.label} got ${seen.messages} message frames for it`);
+  assert.equal(await input(a), '', 'the text came back although the message was sent');
+  assert.equal(await shownNotice(a), '', 'the page said something went wrong');
+  assertNoPageErrors(a, b);
+}
+
+let server;
+let browser;
+
+describe('a send that is not answered', { timeout: 120000 }, () => {
   before(async () => {
     server = await new RoomcastServer({ name: 'unanswered-server' }).start();
     browser = await launchBrowser();
@@ -80,60 +156,82 @@ describe('a send answered unavailable', { timeout: 90000 }, () => {
     await server?.stop();
   });
 
-  test('stored after all: it shows once and the page neither keeps the text nor asks to send it again',
+  test('stored after all (only the answer was lost): the page sends it again, it shows once',
     withShots('unavailable-but-stored', async (pages) => {
       const room = 'stored';
       const text = 'stored, answer lost';
-      let wire;
-      const vic = await openPage(browser.context, server.url, {
-        label: 'vic-answer-lost',
-        prepare: async (p) => { wire = await unansweredOnce(p, text, { stored: true }); },
+      const two = await twoPages(pages, {
+        room, text, sender: 'vic', other: 'wes', plan: (n) => (n === 0 ? 'lose-answer' : 'pass'),
       });
-      const wes = await openPage(browser.context, server.url, { label: 'wes' });
-      pages.push(vic, wes);
-      await start(vic, 'vic', room);
-      await start(wes, 'wes', room);
-      await send(vic, room, text);
-      await waitMessage(wes, room, (m, t) => m.text === t, text);
-      await sleep(CHECK_MS);
-      assert.equal(await input(vic), '', 'the text came back although the message was stored');
-      assert.equal(await shownNotice(vic), '', 'the page asked to send a stored message again');
-      assert.equal(wire.sends, 1, 'the page sent it again by itself');
-      for (const p of [vic, wes]) {
-        assert.deepEqual((await messages(p, room)).map((m) => m.text), [text], `${p.label}: not exactly once`);
-      }
-      assertNoPageErrors(vic, wes);
+      await typeAndSend(two.a, text);
+      await assertDeliveredOnce(two, room, text);
+      assert.equal(two.wire.acks[0].duplicate, true, 'the first send was not stored: not the case under test');
     }));
 
-  test('not stored: the page keeps the text, says it was not sent, and sending again delivers it once',
+  test('never reached the server: the page sends it again, it shows once',
     withShots('unavailable-not-stored', async (pages) => {
       const room = 'lost';
       const text = 'never stored';
-      let wire;
-      const xia = await openPage(browser.context, server.url, {
-        label: 'xia-send-lost',
-        prepare: async (p) => { wire = await unansweredOnce(p, text, { stored: false }); },
+      const two = await twoPages(pages, {
+        room, text, sender: 'xia', other: 'yan', plan: (n) => (n === 0 ? 'reject' : 'pass'),
       });
-      const yan = await openPage(browser.context, server.url, { label: 'yan' });
-      pages.push(xia, yan);
-      await start(xia, 'xia', room);
-      await start(yan, 'yan', room);
-      await xia.bringToFront();
-      await xia.fill('#message-input', text);
-      await xia.press('#message-input', 'Enter');
-      await waitUntil(xia, (t) => document.querySelector('#message-input').value === t, text, CHECK_MS + 5000);
-      assert.match(await shownNotice(xia), /Not sent/);
-      for (const p of [xia, yan]) {
+      await typeAndSend(two.a, text);
+      await assertDeliveredOnce(two, room, text);
+    }));
+
+  test('not answered for the whole retry window: the text comes back with a notice, and sending it again delivers it once',
+    withShots('unavailable-gave-up', async (pages) => {
+      const room = 'given-up';
+      const text = 'nobody answers';
+      let blocked = true;
+      const { a: zoe, b: abe, wire, seen } = await twoPages(pages, {
+        room, text, sender: 'zoe', other: 'abe', plan: () => (blocked ? 'reject' : 'pass'),
+      });
+      const t0 = Date.now();
+      await typeAndSend(zoe, text);
+      await waitUntil(zoe, () => document.querySelector('#message-input').value === '');
+      await waitUntil(zoe, (t) => document.querySelector('#message-input').value === t, text, RETRY_MS + 10000);
+      const waited = Date.now() - t0;
+      assert.ok(waited >= RETRY_MS - 1000, `gave up after ${waited} ms, before the retry window ended`);
+      assert.match(await shownNotice(zoe), /^Not sent: .*send it again/);
+      assert.ok(wire.sends > 2, `the page sent it ${wire.sends} time(s) only`);
+      assert.equal(new Set(wire.keys).size, 1, 'every attempt carries the same key');
+      for (const p of [zoe, abe]) {
         assert.deepEqual(await messages(p, room), [], `${p.label} shows a message that was never stored`);
       }
-      // The user sends it again: it arrives once.
-      await xia.press('#message-input', 'Enter');
-      await waitMessage(yan, room, (m, t) => m.text === t, text);
-      await waitMessage(xia, room, (m, t) => m.text === t, text);
-      assert.equal(wire.sends, 2);
-      for (const p of [xia, yan]) {
+
+      // The server answers again; the user sends the kept text: it arrives once.
+      blocked = false;
+      const attempts = wire.sends;
+      await zoe.bringToFront();
+      await zoe.press('#message-input', 'Enter');
+      await waitMessage(abe, room, (m, t) => m.text === t, text);
+      await waitMessage(zoe, room, (m, t) => m.text === t, text);
+      await until(() => wire.acks.length === 1, 'the answer to the send');
+      await sleep(500);
+      assert.equal(wire.sends, attempts + 1);
+      assert.equal(wire.keys.at(-1), wire.keys[0], 'the kept text goes with its key: once even if an attempt was stored late');
+      for (const p of [zoe, abe]) {
         assert.deepEqual((await messages(p, room)).map((m) => m.text), [text], `${p.label}: not exactly once`);
       }
-      assertNoPageErrors(xia, yan);
+      assert.equal(seen.messages, 1);
+      assert.equal(await input(zoe), '');
+      assertNoPageErrors(zoe, abe);
+    }));
+
+  test('the connection drops before the answer: after reconnecting the page sends it again, it shows once',
+    withShots('send-cut-by-drop', async (pages) => {
+      const room = 'dropped';
+      const text = 'sent, then the line went dead';
+      const two = await twoPages(pages, {
+        room, text, sender: 'bea', other: 'cal', plan: (n) => (n === 0 ? 'drop' : 'pass'),
+      });
+      await send(two.b, room, 'before the drop');
+      await waitMessage(two.a, room, (m) => m.text === 'before the drop');
+      await typeAndSend(two.a, text);
+      await until(() => two.wire.sends === 2, 'the send after reconnecting');
+      await assertDeliveredOnce(two, room, text);
+      assert.equal(two.wire.acks[0].duplicate, true, 'the first send was not stored: not the case under test');
+      assert.deepEqual((await messages(two.a, room)).map((m) => m.text), ['before the drop', text]);
     }));
 });

@@ -10,11 +10,16 @@ import { RoomView } from './room-view.js';
 const HISTORY_ON_JOIN = 50;
 /** The protocol's largest `history` answer. */
 const HISTORY_MAX = 100;
-/** Pause before asking again for missing messages when the server was busy or did not answer. */
+/** Pause before asking again (for missing messages, or a send) when the server was busy or did not answer. */
 const REPAIR_RETRY_MS = 1000;
-// A send answered `unavailable` or not answered in time may still have been stored: the server says
-// to send it again only if it does not come in. This long the page looks for it before it says so.
-const SENT_CHECK_MS = 3000;
+// A send answered `unavailable`, not answered in time or cut off by a drop may or may not have been
+// stored. Every send carries an idempotency key, so the page sends it again by itself: the server
+// stores a key once. No new attempt starts this long after the first one; then the text comes back.
+const SEND_RETRY_MS = 15000;
+/** How long one attempt of a send waits for its answer (a cluster answers `unavailable` after 5 s). */
+const SEND_ATTEMPT_MS = 8000;
+/** Send errors after which the same frame is sent again: it may not have been stored, or its answer got lost. */
+const RESEND_ON = new Set(['unavailable', 'timeout', 'disconnected']);
 const TYPING_SEND_EVERY_MS = 2500;
 const TYPING_SHOW_MS = 4000;
 const GAP_TEXT = 'some messages may be missing';
@@ -34,6 +39,11 @@ let wantedNick = null;
 /** True once the server granted wantedNick: a later nick_taken is our own stale session, so retry. */
 let nickHeld = false;
 let reclaimTimer = null;
+/**
+ * The last send the page gave up on, {room, text, key}: when the user sends that text to that room
+ * again, it goes with the same key, so it is stored once even if the lost attempt was stored late.
+ */
+let givenUp = null;
 
 const ui = {
   status: $('#status'),
@@ -521,12 +531,21 @@ function describe(e) {
     not_member: 'You are not in that room (rejoining…).',
     too_many_rooms: 'You are in too many rooms.',
     no_such_user: 'No user with that nick is online.',
-    disconnected: 'Not connected: your message was kept, send it again once connected.',
+    disconnected: 'Not connected to the server.',
     timeout: 'The server did not answer in time.',
-    unavailable: 'Not sent: the server is switching over to another node. Your message was kept; send it again.',
+    unavailable: 'The server is switching over to another node; try again in a moment.',
     rate_limited: 'You are sending too fast; wait a moment and try again.',
   };
   return known[e.code] || e.message || String(e);
+}
+
+/** The notice for a message whose text came back to the input. */
+function notSent(e) {
+  if (e.code === 'disconnected') {
+    return 'Not sent: no connection to the server. Your message was kept; send it again once connected.';
+  }
+  if (RESEND_ON.has(e.code)) return 'Not sent: the server did not answer. Your message was kept; send it again.';
+  return describe(e);
 }
 
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
@@ -541,36 +560,72 @@ async function submitMessage() {
     return;
   }
   if (conn.state !== 'connected') {
-    notice(describe({ code: 'disconnected' }));
+    notice(notSent({ code: 'disconnected' }));
     return;
   }
   const room = active;
+  const r = rooms.get(room);
+  const again = givenUp && givenUp.room === room && givenUp.text === text;
+  const frame = { type: 'send', room, text, key: again ? givenUp.key : newKey() };
+  givenUp = null;
   ui.messageInput.value = '';
-  const sentFrom = rooms.get(room)?.view.mark();
+  // Sends are independent: the user may send more while this one is being sent again, and a later
+  // message can then be stored before it.
   try {
-    await conn.request({ type: 'send', room, text });
-    const r = rooms.get(room);
-    if (r) r.lastTypingSent = 0;
+    await sendOnce(r, frame, myNick);
+    r.lastTypingSent = 0;
   } catch (e) {
-    if ((e.code === 'unavailable' || e.code === 'timeout') && sentFrom && await cameIn(room, text, sentFrom)) {
-      return; // stored after all: the room shows it, and sending it again would show it twice
-    }
+    if (rooms.get(room) !== r) return; // the user left the room: the message goes with it
+    givenUp = { room, text, key: frame.key };
     if (!ui.messageInput.value) ui.messageInput.value = text; // keep what could not be sent
-    notice(describe(e));
-    if (e.code === 'not_member' && rooms.has(room)) joinRoom(rooms.get(room));
+    notice(notSent(e));
+    if (e.code === 'not_member') joinRoom(r);
   }
 }
 
-/** True once a message of mine with `text` shows in `room` after `mark`; false after SENT_CHECK_MS. */
-async function cameIn(room, text, mark) {
-  const deadline = Date.now() + SENT_CHECK_MS;
+/**
+ * Sends `frame` (with its key) until it is acknowledged, a `duplicate` ack included (the message
+ * shows through its broadcast or history). After `unavailable` or `timeout` it is sent again after a
+ * short pause, after `disconnected` once the room is joined again. Rejects with the last error when
+ * SEND_RETRY_MS ran out or the room was left, at once with an error that sending again cannot fix.
+ */
+async function sendOnce(r, frame, nick) {
+  const deadline = Date.now() + SEND_RETRY_MS;
   for (;;) {
-    const r = rooms.get(room);
-    if (!r) return false;
-    if (r.view.mineSince(mark, myNick, text)) return true;
-    if (Date.now() > deadline) return false;
+    try {
+      return await conn.request(frame, { timeoutMs: SEND_ATTEMPT_MS });
+    } catch (e) {
+      if (!RESEND_ON.has(e.code)) throw e;
+      // After a drop, readyToResend waits for the rejoin; the short pause covers a socket that is
+      // still closing (the request failed, but the drop is not known yet).
+      await sleep(e.code === 'disconnected' ? 100 : REPAIR_RETRY_MS);
+      if (!(await readyToResend(r, nick, deadline))) throw e;
+    }
+  }
+}
+
+/**
+ * Waits until `r` is joined on a live session under `nick` (true), or until `deadline` passed or `r`
+ * was left (false). The server remembers keys per sender: sent under another nick (our previous
+ * session still held ours after a drop), the message would be stored a second time.
+ */
+async function readyToResend(r, nick, deadline) {
+  for (;;) {
+    if (rooms.get(r.name) !== r || Date.now() >= deadline) return false;
+    if (conn.sessionOpen && r.joined && sameNick(myNick, nick)) return true;
     await sleep(100);
   }
+}
+
+const sameNick = (a, b) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * A fresh idempotency key: 128 random bits in hex. Not crypto.randomUUID: it is missing outside
+ * secure contexts, e.g. on plain http to a LAN address.
+ */
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Slash commands: /join room, /leave, /nick name, /msg nick text. True when handled. */

@@ -31,21 +31,6 @@ export class RoomView {
     return this.seqs.has(Number(seq));
   }
 
-  /** Where the room stands now, for {@link mineSince}. */
-  mark() {
-    return { epoch: this.epoch, seq: this.lastSeq };
-  }
-
-  /** True when a message from `nick` with `text` came in after `mark` (a later epoch counts whole). */
-  mineSince(mark, nick, text) {
-    for (const li of this.list.querySelectorAll('.line.message')) {
-      const epoch = Number(li.dataset.epoch);
-      const later = epoch > mark.epoch || (epoch === mark.epoch && Number(li.dataset.seq) > mark.seq);
-      if (later && li.dataset.from === nick && li.querySelector('.text').textContent === text) return true;
-    }
-    return false;
-  }
-
   /** Adds a `message` frame in seq order; false (and nothing shown) when that seq is already here. */
   addMessage(m, { mine = false } = {}) {
     const seq = Number(m.seq);
