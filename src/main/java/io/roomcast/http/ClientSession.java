@@ -126,21 +126,13 @@ public final class ClientSession {
       return;
     }
     Slot slot = slot();
-    gateway.chat().<Reply>request(Addresses.CHAT_COMMANDS, new Command(this.id, frame, text), idempotent(frame))
+    gateway.chat().<Reply>request(Addresses.CHAT_COMMANDS, new Command(this.id, frame, text), frame.repeatable())
         .onSuccess(reply -> fill(slot, replyFrames(id, frame, reply)))
         .onFailure(e -> {
           refuse(ErrorCode.UNAVAILABLE.code());
           fill(slot, List.of(EncodedFrame.of(Frames.error(id, ErrorCode.UNAVAILABLE,
               "the chat did not answer in time; try again"))));
         });
-  }
-
-  /**
-   * A join is harmless to repeat, and so is a send with a key (the chat stores it once); a send
-   * without one is not (it could be stored twice under two seqs).
-   */
-  private static boolean idempotent(ClientFrame frame) {
-    return frame instanceof ClientFrame.Join || frame instanceof ClientFrame.Send s && s.key() != null;
   }
 
   void onBinary() {

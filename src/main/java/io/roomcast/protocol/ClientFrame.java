@@ -9,6 +9,15 @@ import io.vertx.core.json.JsonObject;
  */
 public sealed interface ClientFrame {
 
+  /**
+   * True when asking the chat twice does no harm, so a frame whose answer got lost may be asked
+   * again: a join, and a send with a key (stored once); not a send without one (it would be stored
+   * twice under two seqs), a rename or a direct message.
+   */
+  default boolean repeatable() {
+    return this instanceof Join || this instanceof Send s && s.key() != null;
+  }
+
   /** Renames the connection's user. */
   record Nick(String nick) implements ClientFrame {
   }
