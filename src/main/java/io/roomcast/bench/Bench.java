@@ -56,6 +56,7 @@ public final class Bench {
         --duration S         measured window in seconds (default 10)
         --drain S            after the window, wait until every expected copy arrived, at most S (default 5)
         --size N             message text length in characters (default 24; starts with the send timestamp)
+        --keys on|off        every send carries an idempotency key (default off), as the web UI's do
         --concurrency N      connections being opened at once (default 200)
         --threads N          bench event loops (default: the CPUs this process may use)
         --connect-timeout S  per connection, welcome and join ack included (default 30)

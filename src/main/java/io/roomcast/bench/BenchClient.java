@@ -183,8 +183,11 @@ final class BenchClient {
     inFlightCount = 0;
   }
 
-  /** Sends one message stamped with {@code ts}; skipped (and counted) when the socket's write queue is full. */
-  void send(long ts, StringBuilder sb, int textSize) {
+  /**
+   * Sends one message stamped with {@code ts}, with an idempotency key when {@code keyed}; skipped (and
+   * counted) when the socket's write queue is full.
+   */
+  void send(long ts, StringBuilder sb, int textSize, boolean keyed) {
     if (state != JOINED) {
       return;
     }
@@ -200,7 +203,11 @@ final class BenchClient {
     while (sb.length() - textStart < textSize) {
       sb.append('x'); // padding up to --size; the receiver reads the digits only
     }
-    sb.append("\"}");
+    sb.append('"');
+    if (keyed) {
+      sb.append(",\"key\":\"b").append(index).append('-').append(nextId).append('"');
+    }
+    sb.append('}');
     ws.writeFinalTextFrame(sb.toString());
     push(ts);
     shard.pending++;

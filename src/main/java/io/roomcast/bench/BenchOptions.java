@@ -22,6 +22,8 @@ final class BenchOptions {
    * rather than alternating over them (the default), so that no broadcast has to cross between nodes.
    */
   boolean spreadRooms;
+  /** Whether every send carries an idempotency key, as the web UI's do (what keys cost the server). */
+  boolean keys;
   final List<URI> urls = new ArrayList<>();
   final List<Long> pids = new ArrayList<>();
   double rate = -1;
@@ -111,6 +113,11 @@ final class BenchOptions {
           case "rooms" -> true;
           case "members" -> false;
           default -> throw BenchException.usage("--spread must be members or rooms, not '" + v + "'");
+        };
+        case "--keys" -> o.keys = switch (v) {
+          case "on" -> true;
+          case "off" -> false;
+          default -> throw BenchException.usage("--keys must be on or off, not '" + v + "'");
         };
         case "--warmup" -> o.warmupMs = millis(a, v, true);
         case "--duration" -> o.durationMs = millis(a, v, false);

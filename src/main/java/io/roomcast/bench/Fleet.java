@@ -43,7 +43,7 @@ final class Fleet implements AutoCloseable {
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.threads).setPreferNativeTransport(true));
     try {
       for (int i = 0; i < o.threads; i++) {
-        Shard s = new Shard(o.size);
+        Shard s = new Shard(o.size, o.keys);
         // Each deployment gets the next event loop, round-robin: one shard per loop.
         await(vertx.deployVerticle(s), "start the bench's event loops");
         shards.add(s);

@@ -25,6 +25,7 @@ final class Shard extends VerticleBase {
   final List<BenchClient> clients = new ArrayList<>();
   final List<BenchClient> publishers = new ArrayList<>();
   private final int textSize;
+  private final boolean keys;
   private final StringBuilder sb = new StringBuilder(256);
   private final Histogram latency = new Histogram(1, MAX_US, 3);
 
@@ -57,8 +58,9 @@ final class Shard extends VerticleBase {
   long lost;
   long unanswered;
 
-  Shard(int textSize) {
+  Shard(int textSize, boolean keys) {
     this.textSize = textSize;
+    this.keys = keys;
   }
 
   Vertx vertx() {
@@ -127,7 +129,7 @@ final class Shard extends VerticleBase {
       if (ts >= measureEnd) {
         break;
       }
-      publishers.get(next).send(ts, sb, textSize);
+      publishers.get(next).send(ts, sb, textSize, keys);
       next = next + 1 == n ? 0 : next + 1;
       sentInStep++;
     }
@@ -137,7 +139,7 @@ final class Shard extends VerticleBase {
   Future<Void> sendProbe(BenchClient c) {
     return call(() -> {
       c.probeSender = true;
-      c.send(PROBE_TS, sb, 1);
+      c.send(PROBE_TS, sb, 1, false);
       return null;
     });
   }

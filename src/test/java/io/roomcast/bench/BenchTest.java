@@ -101,6 +101,15 @@ class BenchTest {
     assertEquals(1, r.json("saturation").size(), r::all);
   }
 
+  /** Sends with keys, as the web UI's: every one is accepted (a refused key would lose its copies). */
+  @Test
+  void keyedSendsDeliverEveryCopy() {
+    Run r = run("fanout-many", "--url", url(port), "--rooms", "3", "--members", "4", "--rate", "60",
+        "--keys", "on", "--warmup", "0.2", "--duration", "0.6", "--json");
+    assertEquals(0, r.exit, r::all);
+    assertComplete(r.json("step").get(0), 4);
+  }
+
   @Test
   void primingRunsUnmeasuredBeforeTheFirstStep() {
     Run r = run("fanout-many", "--url", url(port), "--rooms", "3", "--members", "3", "--rate", "30",
@@ -179,7 +188,8 @@ class BenchTest {
         {"fanout-many", "--sweep", "1:2"}, {"fanout-big", "--rate", "5", "--sweep", "1:1:2"},
         {"connections", "--rate", "5"}, {"fanout-big", "--publishers", "5", "--members", "2"},
         {"fanout-big", "--prime", "10"}, {"fanout-big", "--prime", "0:5"}, {"connections", "--prime", "1:5"},
-        {"fanout-big", "--pid", "999999999"}, {"fanout-big", "--duration"}, {"fanout-many", "--spread", "nodes"}};
+        {"fanout-big", "--pid", "999999999"}, {"fanout-big", "--duration"}, {"fanout-many", "--spread", "nodes"},
+        {"fanout-many", "--keys", "yes"}};
     for (String[] args : bad) {
       Run r = run(args);
       assertEquals(2, r.exit, () -> String.join(" ", args) + " -> " + r.all());
@@ -235,7 +245,7 @@ class BenchTest {
   void helpNamesTheServerSettings() {
     Run r = run("--help");
     assertEquals(0, r.exit);
-    for (String s : List.of("fanout-big", "fanout-many", "connections", "cluster", "--sweep", "--prime", "--spread", "--json",
+    for (String s : List.of("fanout-big", "fanout-many", "connections", "cluster", "--sweep", "--prime", "--spread", "--keys", "--json",
         "ROOMCAST_LIMITS_RATE_PER_SECOND", "ROOMCAST_LIMITS_MAX_CONNECTIONS_PER_IP", "ulimit -n")) {
       assertTrue(r.out.contains(s), s);
     }
@@ -247,6 +257,9 @@ class BenchTest {
     assertEquals(FrameScan.MESSAGE, FrameScan.type(m));
     assertEquals(42, FrameScan.seq(m));
     assertEquals(123456, FrameScan.textNumber(m));
+    Buffer keyed = Buffer.buffer("{\"type\":\"message\",\"room\":\"r\",\"seq\":43,\"from\":\"a\",\"text\":\"123457xx\",\"ts\":1,\"key\":\"b1-9\"}");
+    assertEquals(43, FrameScan.seq(keyed));
+    assertEquals(123457, FrameScan.textNumber(keyed));
     Buffer other = Buffer.buffer("{\"type\":\"message\",\"room\":\"r\",\"seq\":7,\"from\":\"a\",\"text\":\"hi \\\"seq\\\":9\"}");
     assertEquals(7, FrameScan.seq(other));
     assertEquals(FrameScan.NONE, FrameScan.textNumber(other));
