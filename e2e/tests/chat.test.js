@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageErrors, click, joinRoom, launchBrowser, members, messages, openPage, send, start,
+  assertNoPageErrors, click, joinRoom, launchBrowser, members, messages, openPage, pendingLines, send, start,
   systemLines, waitFor, waitMembers, waitMessage, waitText, waitUntil, withShots,
 } from './lib/browser.js';
 import { ARTIFACTS_DIR, RoomcastServer } from './lib/server.js';
@@ -65,6 +65,7 @@ describe('chat over WebSocket', { timeout: 90000 }, () => {
       [[1, 'bob', 'hello'], [2, 'alice', 'hi bob, welcome to the lobby'], [3, 'bob', 'thanks!']]);
     for (const m of seen) assert.match(m.time, /^\d\d:\d\d$/);
     assert.deepEqual(await messages(bob, 'lobby'), seen, 'both pages show the same lines');
+    for (const p of [alice, bob]) assert.deepEqual(await pendingLines(p, 'lobby'), [], `${p.label}: a line still says sending…`);
     assert.equal(await alice.evaluate(() => document.activeElement.id), 'message-input', 'the composer keeps focus');
     await alice.screenshot({ path: path.join(ARTIFACTS_DIR, 'two-pages-chat-alice-before-leave.png') });
 

@@ -1,13 +1,16 @@
 // A send answered `unavailable` (a clustered server whose chat node died meanwhile), or cut off by a
 // dropped connection, may or may not have been stored. Every send carries an idempotency key, so the
 // page sends the same frame again by itself and the server stores it once; only when that does not
-// work for SEND_RETRY_MS (app.js) does the page give the text back. The answers are changed on the
-// wire between the page and a real server (Playwright routes), so the page's own code runs unchanged.
+// work for SEND_RETRY_MS (app.js) does the page give the text back. Meanwhile the sender sees the
+// message as a pending "sending…" line at the bottom of the room, which turns into the message once
+// it is stored and goes away when the text comes back. The answers are changed on the wire between
+// the page and a real server (Playwright routes), so the page's own code runs unchanged.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageErrors, launchBrowser, messages, openPage, send, start, waitMessage, waitUntil, withShots,
+  assertNoPageErrors, launchBrowser, messages, openPage, pendingLines, send, start, waitMessage, waitUntil,
+  withShots,
 } from './lib/browser.js';
 import { RoomcastServer } from './lib/server.js';
 
@@ -40,23 +43,38 @@ async function until(cond, what, timeout = 10000) {
 
 /**
  * Routes the page's WebSocket. `plan(n)` says what happens to the page's n-th send of `text` (0 is
- * the first): 'pass' (to the server, its answer to the page), 'reject' (answered `unavailable`, never
- * reaches the server), 'lose-answer' (reaches the server, which stores and broadcasts it, but its ack
- * is replaced with `unavailable`) or 'drop' (reaches the server; when its ack comes, the connection is
- * closed instead, so the page reconnects). Records the sends' keys and the acks that reach the page.
+ * the first; `text` may also be a predicate on the text): 'pass' (to the server, its answer to the
+ * page), 'hold' (kept until `wire.release()`, then as 'pass'), 'reject' (answered `unavailable`,
+ * never reaches the server), 'lose-answer' (reaches the server, which stores and broadcasts it, but
+ * its ack is replaced with `unavailable`) or 'drop' (reaches the server; when its ack comes, the
+ * connection is closed instead, so the page reconnects). The first `loseMessages` `message` frames
+ * with such a text never reach the page. Records the sends' keys, the acks that reach the page and
+ * the page's `history` requests with `before` (repairs).
  */
-async function routeSends(page, text, plan) {
-  const wire = { sends: 0, keys: [], acks: [] };
+async function routeSends(page, text, plan, { loseMessages = 0 } = {}) {
+  const matches = typeof text === 'function' ? text : (t) => t === text;
+  const wire = {
+    sends: 0, keys: [], acks: [], held: [], lostMessages: 0, historyRequests: [],
+    release() {
+      for (const forward of this.held.splice(0)) forward();
+    },
+  };
   await page.routeWebSocket((url) => url.pathname === '/ws', (ws) => {
     const server = ws.connectToServer();
     const held = new Map(); // request id -> what happens to its answer
     ws.onMessage((m) => {
       const f = parse(m);
-      if (f && f.type === 'send' && f.text === text) {
+      if (f && f.type === 'history' && f.before != null) wire.historyRequests.push(f);
+      if (f && f.type === 'send' && matches(f.text)) {
         const how = plan(wire.sends++);
         wire.keys.push(f.key);
         if (how === 'reject') {
           ws.send(unavailable(f.id));
+          return;
+        }
+        if (how === 'hold') {
+          held.set(f.id, 'pass');
+          wire.held.push(() => server.send(m));
           return;
         }
         held.set(f.id, how);
@@ -65,6 +83,10 @@ async function routeSends(page, text, plan) {
     });
     server.onMessage((m) => {
       const f = parse(m);
+      if (f && f.type === 'message' && matches(f.text) && wire.lostMessages < loseMessages) {
+        wire.lostMessages++;
+        return;
+      }
       const how = f && (f.type === 'ack' || f.type === 'error') ? held.get(f.id) : undefined;
       if (how) held.delete(f.id);
       if (how === 'lose-answer') {
@@ -98,6 +120,7 @@ async function countMessages(page, text) {
 }
 
 const input = (page) => page.inputValue('#message-input');
+const gapMarkers = (page, room) => page.$$eval(`.messages[data-room="${room}"] .line.gap`, (n) => n.length);
 const shownNotice = (page) => page.$eval('#notice', (n) => (n.hidden ? '' : n.textContent));
 
 async function typeAndSend(page, text) {
@@ -106,13 +129,16 @@ async function typeAndSend(page, text) {
   await page.press('#message-input', 'Enter');
 }
 
+/** The pending ("sending…") lines of `page` in `room`, as [text, marker]. */
+const pendingTexts = async (page, room) => (await pendingLines(page, room)).map((p) => [p.text, p.marker]);
+
 /** Two pages in `room`: the sender's sends of `text` routed by `plan`, the other one's messages counted. */
-async function twoPages(pages, { room, text, plan, sender, other }) {
+async function twoPages(pages, { room, text, plan, sender, other, loseMessages }) {
   let wire;
   let seen;
   const a = await openPage(browser.context, server.url, {
     label: `${sender}-routed`,
-    prepare: async (p) => { wire = await routeSends(p, text, plan); },
+    prepare: async (p) => { wire = await routeSends(p, text, plan, { loseMessages }); },
   });
   const b = await openPage(browser.context, server.url, {
     label: other,
@@ -135,6 +161,7 @@ async function assertDeliveredOnce({ a, b, wire, seen }, room, text) {
   for (const p of [a, b]) {
     const shown = (await messages(p, room)).filter((m) => m.text === text);
     assert.equal(shown.length, 1, `${p.label} shows it ${shown.length} times`);
+    assert.deepEqual(await pendingTexts(p, room), [], `${p.label} still shows it as sending`);
   }
   assert.equal(seen.messages, 1, `${b.label} got ${seen.messages} message frames for it`);
   assert.equal(await input(a), '', 'the text came back although the message was sent');
@@ -176,6 +203,9 @@ describe('a send that is not answered', { timeout: 120000 }, () => {
         room, text, sender: 'xia', other: 'yan', plan: (n) => (n === 0 ? 'reject' : 'pass'),
       });
       await typeAndSend(two.a, text);
+      // Answered `unavailable` at once: the page waits a second before sending it again. Meanwhile
+      // the user sees it on its way, not an empty room.
+      assert.deepEqual(await pendingTexts(two.a, room), [[text, 'sending…']], 'shown as sending while it waits');
       await assertDeliveredOnce(two, room, text);
     }));
 
@@ -190,7 +220,11 @@ describe('a send that is not answered', { timeout: 120000 }, () => {
       const t0 = Date.now();
       await typeAndSend(zoe, text);
       await waitUntil(zoe, () => document.querySelector('#message-input').value === '');
+      await until(() => wire.sends >= 3, 'the page to send it again twice');
+      assert.deepEqual(await pendingTexts(zoe, room), [[text, 'sending…']], 'shown as sending while it is sent again');
+      assert.deepEqual(await messages(abe, room), [], 'the other page shows a message that is not stored');
       await waitUntil(zoe, (t) => document.querySelector('#message-input').value === t, text, RETRY_MS + 10000);
+      assert.deepEqual(await pendingTexts(zoe, room), [], 'the text came back, but it still shows as sending');
       const waited = Date.now() - t0;
       assert.ok(waited >= RETRY_MS - 1000, `gave up after ${waited} ms, before the retry window ended`);
       assert.match(await shownNotice(zoe), /^Not sent: .*send it again/);
@@ -213,10 +247,82 @@ describe('a send that is not answered', { timeout: 120000 }, () => {
       assert.equal(wire.keys.at(-1), wire.keys[0], 'the kept text goes with its key: once even if an attempt was stored late');
       for (const p of [zoe, abe]) {
         assert.deepEqual((await messages(p, room)).map((m) => m.text), [text], `${p.label}: not exactly once`);
+        assert.deepEqual(await pendingTexts(p, room), [], `${p.label} still shows it as sending`);
       }
       assert.equal(seen.messages, 1);
       assert.equal(await input(zoe), '');
       assertNoPageErrors(zoe, abe);
+    }));
+
+  test('a send on its way shows at once as "sending…" at the bottom, in the order sent, and turns into the message once stored',
+    withShots('pending-while-held', async (pages) => {
+      const room = 'held';
+      const texts = ['held one', 'held two'];
+      const { a: fay, b: gus, wire } = await twoPages(pages, {
+        room, text: (t) => texts.includes(t), sender: 'fay', other: 'gus', plan: () => 'hold',
+      });
+      await send(gus, room, 'before');
+      await waitMessage(fay, room, (m) => m.text === 'before');
+      for (const text of texts) await typeAndSend(fay, text);
+      await until(() => wire.held.length === 2, 'both sends to be held on the wire');
+
+      const pending = await pendingLines(fay, room);
+      assert.deepEqual(pending.map((p) => [p.text, p.marker, p.from, p.seq]),
+        texts.map((t) => [t, 'sending…', 'fay', null]), 'each send shows as sending, in the order sent');
+      assert.deepEqual(pending.map((p) => p.key), wire.keys, 'a pending line per key sent');
+      for (const p of pending) {
+        assert.ok(p.visible && p.atBottom, `"${p.text}" is not visible at the bottom`);
+        assert.ok(p.opacity < 1, `"${p.text}" is not muted (opacity ${p.opacity})`);
+      }
+      assert.equal(await input(fay), '', 'the input is free for the next message');
+      assert.deepEqual((await messages(fay, room)).map((m) => m.text), ['before'], 'pending lines are not messages');
+      assert.deepEqual((await messages(gus, room)).map((m) => m.text), ['before'], 'the other page sees them before they are stored');
+      assert.deepEqual(await pendingTexts(gus, room), []);
+
+      // A message stored meanwhile goes above the pending lines: they stay at the bottom.
+      await send(gus, room, 'meanwhile');
+      await waitMessage(fay, room, (m) => m.text === 'meanwhile');
+      const order = await fay.$$eval(`.messages[data-room="${room}"] .line.message`, (lis) => lis.map((li) => (
+        li.classList.contains('pending') ? `pending ${li.querySelector('.text').textContent}` : li.dataset.seq)));
+      assert.deepEqual(order, ['1', '2', 'pending held one', 'pending held two']);
+
+      wire.release();
+      for (const text of texts) await waitMessage(fay, room, (m, t) => m.text === t, text);
+      await until(() => wire.acks.length === 2, 'the answers to both sends');
+      await sleep(300);
+      for (const p of [fay, gus]) {
+        assert.deepEqual((await messages(p, room)).map((m) => [m.seq, m.text]),
+          [[1, 'before'], [2, 'meanwhile'], [3, 'held one'], [4, 'held two']], `${p.label}: each message once, in seq order`);
+        assert.deepEqual(await pendingTexts(p, room), [], `${p.label} still shows one as sending`);
+      }
+      assert.equal(wire.sends, 2, 'nothing was sent again');
+      assertNoPageErrors(fay, gus);
+    }));
+
+  test('the answer comes but the message frame is lost: it shows as sending until the page fetches it, then once',
+    withShots('pending-message-lost', async (pages) => {
+      const room = 'ack-only';
+      const text = 'acked, frame lost';
+      const two = await twoPages(pages, {
+        room, text, sender: 'hal', other: 'ida', plan: () => 'pass', loseMessages: 1,
+      });
+      const { a: hal, wire } = two;
+      await typeAndSend(hal, text);
+      await until(() => wire.acks.length === 1, 'the answer to the send');
+      assert.equal(wire.lostMessages, 1, 'the message frame was not lost: not the case under test');
+      assert.deepEqual(await pendingTexts(hal, room), [[text, 'sending…']], 'stored, but not shown yet: still sending');
+      assert.deepEqual(await messages(hal, room), []);
+
+      await waitMessage(hal, room, (m, t) => m.text === t, text);
+      assert.deepEqual(wire.historyRequests.map((h) => [h.before, h.limit]), [[wire.acks[0].seq + 1, 1]],
+        'the page fetched the message the answer told it about');
+      await sleep(300);
+      for (const p of [hal, two.b]) {
+        assert.deepEqual((await messages(p, room)).map((m) => [m.seq, m.text]), [[1, text]], `${p.label}: not exactly once`);
+        assert.deepEqual(await pendingTexts(p, room), [], `${p.label} still shows it as sending`);
+      }
+      assert.equal(await gapMarkers(hal, room), 0, 'a gap marker although nothing is missing');
+      assertNoPageErrors(hal, two.b);
     }));
 
   test('the connection drops before the answer: after reconnecting the page sends it again, it shows once',

@@ -224,6 +224,7 @@ function joined(r, ack) {
   renderTabs();
   if (r.name === active) renderMembers();
   repairHoles(r); // holes whose repair a drop interrupted: `since` does not cover them
+  settleStored(r); // the replay came before the ack: what it did not bring, it will not bring
 }
 
 // --- gap repair -----------------------------------------------------------------------------------
@@ -281,6 +282,40 @@ async function repairHole(r, hole) {
   let missing = failed || view.epoch !== hole.epoch;
   for (let seq = hole.from; !missing && seq <= hole.to; seq++) missing = !view.has(seq);
   if (missing) view.markGap(hole.from, GAP_TEXT, hole.epoch);
+  settleStored(r);
+}
+
+// --- pending sends --------------------------------------------------------------------------------
+
+/**
+ * The server acked our send with `seq`, but its message has not shown yet (it shows through its
+ * broadcast, a rejoin's replay or a repair, and then replaces the pending line). The broadcast may
+ * trail the ack a little; if it still has not come after a pause, it was lost on the way: fetch up
+ * to `seq` like any other jump.
+ */
+async function awaitStored(r, key, seq) {
+  if (!Number.isFinite(seq)) {
+    r.view.removePending(key); // no seq to wait for (not the protocol's ack): at least no stale line
+    return;
+  }
+  r.view.pendingStored(key, seq);
+  await sleep(REPAIR_RETRY_MS);
+  if (rooms.get(r.name) !== r) return;
+  settleStored(r); // e.g. the seqs restarted meanwhile: it will not come
+  if (r.view.isPending(key)) noticeJump(r, seq + 1, Math.max(r.view.lastSeq, r.seqAtJoin) + 1);
+}
+
+/**
+ * Acked pending lines whose message can no longer come: the room's seqs restarted since, or the page
+ * has got past their seq (replayed, fetched or marked as a gap) without it. They go, so no line says
+ * "sending…" for a message that was stored; a gap marker says where messages are missing.
+ */
+function settleStored(r) {
+  const covered = Math.max(r.view.lastSeq, r.seqAtJoin);
+  for (const { key, seq, epoch } of r.view.storedPending()) {
+    const fetching = r.holes.some((h) => h.epoch === epoch && seq >= h.from && seq <= h.to);
+    if (epoch !== r.view.epoch || (seq <= covered && !fetching)) r.view.removePending(key);
+  }
 }
 
 // --- server frames --------------------------------------------------------------------------------
@@ -569,12 +604,15 @@ async function submitMessage() {
   const frame = { type: 'send', room, text, key: again ? givenUp.key : newKey() };
   givenUp = null;
   ui.messageInput.value = '';
+  r.view.addPending(frame.key, myNick, text); // the input is empty: show the user it is on its way
   // Sends are independent: the user may send more while this one is being sent again, and a later
   // message can then be stored before it.
   try {
-    await sendOnce(r, frame, myNick);
+    const ack = await sendOnce(r, frame, myNick);
     r.lastTypingSent = 0;
+    if (r.view.isPending(frame.key)) awaitStored(r, frame.key, Number(ack.seq));
   } catch (e) {
+    r.view.removePending(frame.key); // the text comes back to the input instead
     if (rooms.get(room) !== r) return; // the user left the room: the message goes with it
     givenUp = { room, text, key: frame.key };
     if (!ui.messageInput.value) ui.messageInput.value = text; // keep what could not be sent

@@ -1,5 +1,6 @@
 // One room's message list: message lines kept in seq order and never shown twice, system lines
-// (joined, left, renamed, gap markers, errors) and the "load earlier messages" button.
+// (joined, left, renamed, gap markers, errors), pending lines (our own sends not stored yet) and the
+// "load earlier messages" button.
 
 import { el } from './dom.js';
 import { fullTime, nickHue, shortTime } from './format.js';
@@ -13,6 +14,10 @@ export class RoomView {
     this.lastSeq = 0; // the highest seq seen in this room (since the last history reset)
     this.epoch = 0; // bumps when the server's seqs restart (the room's history was lost)
     this.seqs = new Set();
+    /** Idempotency keys of the message lines shown (any epoch): a pending send with one is stored. */
+    this.keys = new Set();
+    /** key -> { line, seq, epoch } of our sends not shown yet; seq and epoch once the server acked it. */
+    this.pending = new Map();
     this.olderButton = el('button', { type: 'button', class: 'load-older', hidden: true, onclick: () => onLoadOlder && onLoadOlder(this) },
       'Load earlier messages');
     this.list = el('ol', { class: 'messages', dataset: { room: name }, 'aria-live': 'polite' });
@@ -31,14 +36,19 @@ export class RoomView {
     return this.seqs.has(Number(seq));
   }
 
-  /** Adds a `message` frame in seq order; false (and nothing shown) when that seq is already here. */
+  /**
+   * Adds a `message` frame in seq order; false (and nothing shown) when that seq is already here.
+   * A pending line with the message's key goes: the message now shows in its seq place instead.
+   */
   addMessage(m, { mine = false } = {}) {
     const seq = Number(m.seq);
+    if (m.key != null) this.removePending(m.key); // also when the seq is here already: never both
     if (!Number.isFinite(seq) || this.seqs.has(seq)) return false;
     this.seqs.add(seq);
+    if (m.key != null) this.keys.add(m.key);
     const line = el('li', {
       class: 'line message' + (mine ? ' mine' : ''),
-      dataset: { seq, from: m.from, epoch: this.epoch },
+      dataset: { seq, from: m.from, epoch: this.epoch, key: m.key },
     },
     el('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: fullTime(m.ts) }, shortTime(m.ts)),
     el('span', { class: 'from', style: { '--hue': nickHue(m.from) } }, m.from),
@@ -50,6 +60,55 @@ export class RoomView {
       this._insertBySeq(line, seq);
     }
     return true;
+  }
+
+  /** True when a message line with this idempotency key is shown. */
+  shows(key) {
+    return this.keys.has(key);
+  }
+
+  /**
+   * Shows our send at once, at the bottom, as a muted "sending…" line until its message arrives
+   * (addMessage) or the page gives up (removePending). It has no seq and no epoch, so nothing that
+   * looks up or counts seqs (`has`, `firstSeq`, gap markers, seq ordering) ever sees it. Nothing is
+   * shown when the message is here already (the same key sent again after giving up).
+   */
+  addPending(key, from, text) {
+    if (this.shows(key) || this.pending.has(key)) return;
+    const line = el('li', { class: 'line message mine pending', dataset: { key, from } },
+      el('span', { class: 'time' }),
+      el('span', { class: 'from', style: { '--hue': nickHue(from) } }, from),
+      el('span', { class: 'text' }, text),
+      el('span', { class: 'sending', title: 'not stored by the server yet' }, 'sending…'));
+    this.pending.set(key, { line, seq: null, epoch: null });
+    this.list.append(line); // after the other pending lines: in the order sent
+    this._trim();
+    this.scrollToBottom(); // the user just sent it: show it even when scrolled up
+  }
+
+  isPending(key) {
+    return this.pending.has(key);
+  }
+
+  removePending(key) {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.pending.delete(key);
+    p.line.remove();
+  }
+
+  /**
+   * The server acked a pending send with `seq` (of the current epoch): the line stays until the
+   * message arrives, and storedPending lets the page tell when it no longer can.
+   */
+  pendingStored(key, seq) {
+    const p = this.pending.get(key);
+    if (p) Object.assign(p, { seq, epoch: this.epoch });
+  }
+
+  /** The acked pending sends: [{ key, seq, epoch }]. */
+  storedPending() {
+    return [...this.pending].filter(([, p]) => p.seq != null).map(([key, p]) => ({ key, seq: p.seq, epoch: p.epoch }));
   }
 
   /** Adds older messages (oldest first) at the top. */
@@ -75,7 +134,7 @@ export class RoomView {
   /** Marks the current end of the list; resolveAnchor puts a gap marker there (or nothing). */
   placeAnchor() {
     const anchor = document.createComment('rejoin');
-    this.list.append(anchor);
+    this._beforePending(anchor);
     return anchor;
   }
 
@@ -130,9 +189,16 @@ export class RoomView {
 
   _append(line) {
     const stick = this._nearBottom() || this.element.hidden;
-    this.list.append(line);
+    this._beforePending(line);
     this._trim();
     if (stick) this.scrollToBottom();
+  }
+
+  /** Appends `node` to the list, but above the pending lines: they stay at the bottom. */
+  _beforePending(node) {
+    const first = this.pending.values().next().value;
+    if (first) first.line.before(node);
+    else this.list.append(node);
   }
 
   _insertBySeq(line, seq) {
@@ -143,13 +209,15 @@ export class RoomView {
         return;
       }
     }
-    this.list.append(line);
+    this._beforePending(line);
   }
 
   _trim() {
     while (this.list.children.length > MAX_LINES) {
       const first = this.list.firstElementChild;
+      if (first.classList.contains('pending')) break; // only pending lines left: they go when settled
       if (first.dataset.seq && Number(first.dataset.epoch) === this.epoch) this.seqs.delete(Number(first.dataset.seq));
+      if (first.dataset.key != null) this.keys.delete(first.dataset.key);
       first.remove();
     }
   }

@@ -116,12 +116,17 @@ export async function joinRoom(page, room) {
   await waitJoined(page, room);
 }
 
-/** Types a message and presses Enter; resolves once it is shown (server-confirmed) on this page. */
+/**
+ * Types a message and presses Enter; resolves once it is shown (server-confirmed) on this page, and
+ * checks that its pending ("sending…") line went away then.
+ */
 export async function send(page, room, text) {
   await page.bringToFront();
   await page.fill('#message-input', text);
   await page.press('#message-input', 'Enter');
   await waitMessage(page, room, (m, t) => m.text === t, text);
+  const left = (await pendingLines(page, room)).filter((p) => p.text === text);
+  assert.deepEqual(left, [], `${page.label}: a pending line is left next to the stored message`);
 }
 
 /** Clicks like a user: the page comes to the front first (a background tab's clicks wait for frames). */
@@ -130,13 +135,16 @@ export async function click(page, selector) {
   await page.click(selector);
 }
 
-/** Waits for a message line in `room` that satisfies `pred(m, arg)`, m = {seq, from, text}. */
+/** Stored messages: message lines that are not pending sends ("sending…"). */
+const STORED = '.line.message:not(.pending)';
+
+/** Waits for a (stored) message line in `room` that satisfies `pred(m, arg)`, m = {seq, from, text}. */
 export async function waitMessage(page, room, pred, arg, timeout = 10000) {
-  await page.waitForFunction(([room, src, arg]) => {
+  await page.waitForFunction(([room, src, arg, stored]) => {
     const pred = new Function('return ' + src)();
-    return [...document.querySelectorAll(`.messages[data-room="${room}"] .line.message`)]
+    return [...document.querySelectorAll(`.messages[data-room="${room}"] ${stored}`)]
       .some((li) => pred({ seq: Number(li.dataset.seq), from: li.dataset.from, text: li.querySelector('.text').textContent }, arg));
-  }, [room, pred.toString(), arg], { ...POLL, timeout });
+  }, [room, pred.toString(), arg, STORED], { ...POLL, timeout });
 }
 
 export async function waitText(page, selector, text, timeout = 10000) {
@@ -150,15 +158,37 @@ export function waitUntil(page, fn, arg, timeout = 10000) {
   return page.waitForFunction(fn, arg, { ...POLL, timeout });
 }
 
-/** Every message line of a room: {seq, epoch, from, text, time}. */
+/** Every stored message line of a room (pending sends left out): {seq, epoch, from, text, time}. */
 export function messages(page, room) {
-  return page.$$eval(`.messages[data-room="${room}"] .line.message`, (lis) => lis.map((li) => ({
+  return page.$$eval(`.messages[data-room="${room}"] ${STORED}`, (lis) => lis.map((li) => ({
     seq: Number(li.dataset.seq),
     epoch: Number(li.dataset.epoch),
     from: li.dataset.from,
     text: li.querySelector('.text').textContent,
     time: li.querySelector('.time').textContent,
   })));
+}
+
+/**
+ * The pending lines of a room (our sends the server has not stored yet), top to bottom: {key, from,
+ * text, marker (the "sending…" text), seq (none expected), visible, opacity, atBottom (only pending
+ * lines after it)}.
+ */
+export function pendingLines(page, room) {
+  return page.$$eval(`.messages[data-room="${room}"] .line.message.pending`, (lis) => lis.map((li) => {
+    let next = li.nextElementSibling;
+    while (next && next.classList.contains('pending')) next = next.nextElementSibling;
+    return {
+      key: li.dataset.key,
+      from: li.dataset.from,
+      text: li.querySelector('.text').textContent,
+      marker: li.querySelector('.sending')?.textContent ?? '',
+      seq: li.dataset.seq ?? null,
+      visible: li.checkVisibility(),
+      opacity: Number(getComputedStyle(li).opacity),
+      atBottom: !next,
+    };
+  }));
 }
 
 /** System lines of a room: {kind, nick, text, color}. */
