@@ -29,7 +29,8 @@ const STORE_KEY = 'roomcast';
 
 /**
  * room name -> { name, view, members: string[], typing: Map<nick, expiresAt>, joined, loaded, unread,
- * lastTypingSent, seqAtJoin (the room's seq in the last join ack), holes (missing seqs being fetched) }
+ * lastTypingSent, seqAtJoin (the room's seq in the last join ack), holes (missing seqs being fetched),
+ * sendQueue (settles when the room's last send was stored or given up) }
  */
 const rooms = new Map();
 let active = null;
@@ -605,17 +606,25 @@ async function submitMessage() {
   givenUp = null;
   ui.messageInput.value = '';
   r.view.addPending(frame.key, myNick, text); // the input is empty: show the user it is on its way
-  // Sends are independent: the user may send more while this one is being sent again, and a later
-  // message can then be stored before it.
+  // A room's sends go one after the other, each once the one before was stored or given up: a message
+  // typed while an earlier one is being sent again is still stored after it, in the order typed.
+  const nick = myNick;
+  r.sendQueue = (r.sendQueue || Promise.resolve()).then(() => sendInTurn(r, frame, nick));
+  await r.sendQueue;
+}
+
+/** Sends `frame` until it is stored, or gives its text back to the input; never rejects. */
+async function sendInTurn(r, frame, nick) {
+  if (rooms.get(r.name) !== r) return; // the user left the room: the message goes with it
   try {
-    const ack = await sendOnce(r, frame, myNick);
+    const ack = await sendOnce(r, frame, nick);
     r.lastTypingSent = 0;
     if (r.view.isPending(frame.key)) awaitStored(r, frame.key, Number(ack.seq));
   } catch (e) {
     r.view.removePending(frame.key); // the text comes back to the input instead
-    if (rooms.get(room) !== r) return; // the user left the room: the message goes with it
-    givenUp = { room, text, key: frame.key };
-    if (!ui.messageInput.value) ui.messageInput.value = text; // keep what could not be sent
+    if (rooms.get(r.name) !== r) return;
+    givenUp = { room: r.name, text: frame.text, key: frame.key };
+    if (!ui.messageInput.value) ui.messageInput.value = frame.text; // keep what could not be sent
     notice(notSent(e));
     if (e.code === 'not_member') joinRoom(r);
   }
