@@ -47,11 +47,8 @@ final class ChatApi {
     List<MessageConsumer<?>> out = new java.util.ArrayList<>();
     for (String address : List.of(Addresses.PUBLISH, Addresses.DIRECT, Addresses.PRESENCE, Addresses.ROOMS,
         Addresses.STATS)) {
-      // Only a publish without a key, and a direct message, are not harmless to repeat after a timeout.
-      boolean idempotent = !address.equals(Addresses.PUBLISH) && !address.equals(Addresses.DIRECT);
       out.add(bus.<Object>localConsumer(address, msg -> link.<Object>request(address, msg.body(),
-              idempotent || address.equals(Addresses.PUBLISH) && msg.body() instanceof JsonObject b
-                  && b.getValue("key") instanceof String)
+              repeatable(address, msg.body()))
           .onSuccess(msg::reply)
           .onFailure(e -> {
             if (e instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() > 0) {
@@ -62,6 +59,17 @@ final class ChatApi {
           })));
     }
     return out;
+  }
+
+  /**
+   * True when asking the chat twice does no harm: everything but a direct message and a publish
+   * without a key (a keyed publish is stored once).
+   */
+  private static boolean repeatable(String address, Object body) {
+    if (address.equals(Addresses.PUBLISH)) {
+      return body instanceof JsonObject b && b.getValue("key") instanceof String;
+    }
+    return !address.equals(Addresses.DIRECT);
   }
 
   private JsonObject publish(JsonObject body) {
