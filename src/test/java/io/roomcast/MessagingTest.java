@@ -5,6 +5,7 @@ import static io.roomcast.support.FrameAssert.assertFrame;
 import static io.roomcast.support.FrameAssert.assertKeys;
 import static io.roomcast.support.FrameAssert.assertRecentTs;
 import static io.roomcast.support.FrameAssert.longs;
+import static io.roomcast.support.FrameAssert.messages;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,12 +33,6 @@ class MessagingTest extends RoomcastTestBase {
 
   private static JsonObject send(String room, String text) {
     return new JsonObject().put("type", "send").put("room", room).put("text", text);
-  }
-
-  private static List<JsonObject> messages(JsonObject historyAck) {
-    List<JsonObject> out = new ArrayList<>();
-    historyAck.getJsonArray("messages").forEach(o -> out.add((JsonObject) o));
-    return out;
   }
 
   private static List<Long> range(long from, long to) {

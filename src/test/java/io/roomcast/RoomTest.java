@@ -5,6 +5,7 @@ import static io.roomcast.support.FrameAssert.assertFrame;
 import static io.roomcast.support.FrameAssert.assertKeys;
 import static io.roomcast.support.FrameAssert.assertRecentTs;
 import static io.roomcast.support.FrameAssert.longs;
+import static io.roomcast.support.FrameAssert.messages;
 import static io.roomcast.support.FrameAssert.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +21,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -227,12 +227,6 @@ class RoomTest extends RoomcastTestBase {
             return null;
           });
     }).onComplete(ctx.succeedingThenComplete());
-  }
-
-  private static List<JsonObject> messages(JsonObject historyAck) {
-    List<JsonObject> out = new ArrayList<>();
-    historyAck.getJsonArray("messages").forEach(o -> out.add((JsonObject) o));
-    return out;
   }
 
   /** Join, say one message, leave: leaves {@code room} idle with seq 1. */

@@ -4,6 +4,7 @@ import static io.roomcast.support.FrameAssert.assertError;
 import static io.roomcast.support.FrameAssert.assertFrame;
 import static io.roomcast.support.FrameAssert.assertKeys;
 import static io.roomcast.support.FrameAssert.longs;
+import static io.roomcast.support.FrameAssert.messages;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -19,7 +20,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -33,12 +33,6 @@ class SendKeyTest extends RoomcastTestBase {
 
   private static JsonObject keyed(String text, String key) {
     return new JsonObject().put("type", "send").put("room", "lobby").put("text", text).put("key", key);
-  }
-
-  private static List<JsonObject> messages(JsonObject historyAck) {
-    List<JsonObject> out = new ArrayList<>();
-    historyAck.getJsonArray("messages").forEach(o -> out.add((JsonObject) o));
-    return out;
   }
 
   @AllTransports

@@ -69,6 +69,13 @@ public final class FrameAssert {
     return out;
   }
 
+  /** The {@code message} frames of a {@code history} ack, oldest first. */
+  public static List<JsonObject> messages(JsonObject historyAck) {
+    List<JsonObject> out = new ArrayList<>();
+    historyAck.getJsonArray("messages").forEach(o -> out.add((JsonObject) o));
+    return out;
+  }
+
   /** The long values of {@code field} across frames. */
   public static List<Long> longs(List<JsonObject> frames, String field) {
     List<Long> out = new ArrayList<>();
