@@ -36,10 +36,12 @@ public final class ChatCodecs {
         r -> new Connect(r.str(), r.str(), r.str(), r.str()));
     register(bus, Disconnect.class, (w, d) -> w.str(d.session()), r -> new Disconnect(r.str()));
     // The frame was validated by the gateway; the chat's node parses the same text with the same rules.
-    register(bus, Command.class, (w, c) -> w.str(c.session()).str(c.text()), r -> {
+    register(bus, Command.class, (w, c) -> w.str(c.session()).str(c.text()).str(c.serverKey()), r -> {
       String session = r.str();
       String text = r.str();
-      return new Command(session, parser.parse(text).frame(), text);
+      String serverKey = r.str();
+      Command c = new Command(session, parser.parse(text).frame(), text);
+      return serverKey == null ? c : c.withServerKey(serverKey);
     });
     register(bus, Resync.class, (w, s) -> w.str(s.gateway()).json(s.lastSeqs()),
         r -> new Resync(r.str(), r.json()));

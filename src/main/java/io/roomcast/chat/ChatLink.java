@@ -1,5 +1,8 @@
 package io.roomcast.chat;
 
+import io.roomcast.chat.ChatMessages.Command;
+import io.roomcast.chat.ChatMessages.Reply;
+import io.roomcast.protocol.ClientFrame.Send;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,6 +12,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Requests to the chat, which may run on another node. Each goes to the address of the node that
@@ -17,7 +23,9 @@ import io.vertx.core.internal.PromiseInternal;
  *
  * <p>While the chat moves (its node died or left and the next one is taking over) there is briefly
  * nobody to answer: a request that reached nobody is sent again until the time limit. One that may
- * have been handled (it timed out) is sent again only if doing it twice is harmless. A command whose
+ * have been handled (it timed out) is sent again only if doing it twice is harmless; to make it so, a
+ * room message (a client's send or a publish) without a key that goes to a chat on another node is
+ * given a key first ({@link #withServerKey}), and is stored once however often it is asked. A command whose
  * node dies or leaves while it waits stops waiting then ({@link StreamReplies#lost}), not when its
  * time limit runs out: on the node that takes the chat over it is asked again (see
  * {@link #ticketed}); elsewhere it counts as timed out.
@@ -29,6 +37,9 @@ public final class ChatLink {
   private final ClusterView view;
   private final LocalChat local;
   private final StreamReplies waiting;
+  /** Server keys ({@link #withServerKey}): random per link, so that no two links' keys meet. */
+  private final String keyPrefix = String.format("~%012x.", ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
+  private final AtomicLong keys = new AtomicLong();
 
   /**
    * {@code local} (null for a link that carries no gateway commands) carries gateway commands while
@@ -89,6 +100,10 @@ public final class ChatLink {
   }
 
   private <T> Future<T> overBus(String address, Object body, boolean idempotent) {
+    Object keyed = idempotent || view.nodeId().equals(view.leader()) ? null : withServerKey(address, body);
+    if (keyed != null) {
+      return this.<T>overBus(address, keyed, true).map(ChatLink::firstTime);
+    }
     Promise<T> promise = Promise.promise();
     long deadline = System.currentTimeMillis() + (idempotent ? 2 * timeoutMs : timeoutMs);
     attempt(address, body, idempotent, deadline, promise);
@@ -120,6 +135,43 @@ public final class ChatLink {
         promise.fail(ar.cause());
       }
     });
+  }
+
+  /**
+   * A room message without a key, given one the server chose; null for any other request. The key
+   * ({@code ~}, this link's random prefix, a counter) lets this node ask the chat again when the
+   * chat's node dies or is slow to answer, as for a client's own key: a chat that had stored the
+   * message answers with its seq instead of storing it twice. The key travels in the message frame.
+   */
+  private Object withServerKey(String address, Object body) {
+    if (address.equals(Addresses.CHAT_COMMANDS) && body instanceof Command c && c.frame() instanceof Send s
+        && s.key() == null) {
+      return c.withServerKey(nextKey());
+    }
+    if (address.equals(Addresses.PUBLISH) && body instanceof JsonObject j && j.getValue("key") == null) {
+      return j.copy().put("key", nextKey());
+    }
+    return null;
+  }
+
+  private String nextKey() {
+    return keyPrefix + Long.toString(keys.incrementAndGet(), 36);
+  }
+
+  /** The answer without {@code duplicate}: the sender asked once; a repeat was this node's own. */
+  @SuppressWarnings("unchecked")
+  private static <T> T firstTime(T answer) {
+    if (answer instanceof Reply r && r.ack() != null && r.ack().containsKey("duplicate")) {
+      JsonObject ack = r.ack().copy();
+      ack.remove("duplicate");
+      return (T) new Reply(ack, r.before(), r.error(), r.message());
+    }
+    if (answer instanceof JsonObject j && j.containsKey("duplicate")) {
+      JsonObject copy = j.copy();
+      copy.remove("duplicate");
+      return (T) copy;
+    }
+    return answer;
   }
 
   /** True when the request certainly reached no chat (no handler, or the node was unreachable). */

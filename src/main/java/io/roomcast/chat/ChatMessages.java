@@ -26,8 +26,21 @@ public final class ChatMessages {
   public record Disconnect(String session) {
   }
 
-  /** A validated client frame from a session, with its text (what crosses the wire between nodes). */
-  public record Command(String session, ClientFrame frame, String text) {
+  /**
+   * A validated client frame from a session, with its text (what crosses the wire between nodes).
+   * {@code serverKey} (nullable) is the key a node gave a send that came without one, before asking
+   * a chat on another node ({@link ChatLink}); it is in {@code frame} already, not in {@code text}.
+   */
+  public record Command(String session, ClientFrame frame, String text, String serverKey) {
+    public Command(String session, ClientFrame frame, String text) {
+      this(session, frame, text, null);
+    }
+
+    /** This send (one without a key) with {@code key} chosen by the server. */
+    Command withServerKey(String key) {
+      ClientFrame.Send s = (ClientFrame.Send) frame;
+      return new Command(session, new ClientFrame.Send(s.room(), s.text(), key, s.data()), text, key);
+    }
   }
 
   /**

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.roomcast.chat.ChatMessages.Command;
+import io.roomcast.chat.ChatMessages.Reply;
+import io.roomcast.protocol.ClientFrame;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.List;
@@ -20,8 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * When the node that runs the chat dies, the commands waiting for it give up at once. On the node
  * that kept the chat's copy (and now runs the chat) every command is asked again; elsewhere an
- * idempotent one is asked again of the chat's next node and the others fail as timed out (a client
- * sees {@code unavailable}). None waits out its time limit, which these tests set far beyond their own.
+ * idempotent one is asked again of the chat's next node, and so is a room message sent without a key
+ * (the node gave it one), while the others fail as timed out (a client sees {@code unavailable}). None waits out its time limit, which these tests set far beyond their own.
  */
 @ExtendWith(VertxExtension.class)
 class ChatLinkTest {
@@ -188,6 +192,54 @@ class ChatLinkTest {
             ctx.completeNow();
           }));
         });
+      });
+    });
+    assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "a request waited for its time limit");
+  }
+
+  @Test
+  void onAThirdNodeARoomMessageWithoutAKeyGetsOneAndIsAskedAgainOfTheNextChat(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    ChatCodecs.registerAll(vertx.eventBus(), 1000);
+    View view = new View("me", "old", "other", "me");
+    LocalChat local = new LocalChat();
+    ChatLink link = new ChatLink(vertx, LIMIT_MS, view, null, local.replies());
+    List<Object> oldCommands = chatAt(vertx, Addresses.CHAT_COMMANDS, "old", null);
+    List<Object> oldPublishes = chatAt(vertx, Addresses.PUBLISH, "old", null);
+    // The next chat had stored each of them already (the old one copied them before dying).
+    List<Object> commands = chatAt(vertx, Addresses.CHAT_COMMANDS, "other",
+        Reply.ok(new JsonObject().put("seq", 7).put("duplicate", true)));
+    List<Object> publishes = chatAt(vertx, Addresses.PUBLISH, "other", new JsonObject().put("seq", 8).put("duplicate", true));
+    String text = "{\"type\":\"send\",\"room\":\"lobby\",\"text\":\"hi\"}";
+    Command unkeyed = new Command("s1", new ClientFrame.Send("lobby", "hi", null, null), text);
+    Command keyed = new Command("s1", new ClientFrame.Send("lobby", "hi", "k1", null), text);
+    JsonObject publish = new JsonObject().put("room", "lobby").put("from", "bot").put("text", "hi");
+    vertx.runOnContext(v -> {
+      Future<Reply> a = link.request(Addresses.CHAT_COMMANDS, unkeyed, false);
+      Future<Reply> b = link.request(Addresses.CHAT_COMMANDS, keyed, true);
+      Future<JsonObject> c = link.request(Addresses.PUBLISH, publish, false);
+      vertx.setTimer(200, t -> {
+        ctx.verify(() -> {
+          Command sent = (Command) oldCommands.get(0);
+          String key = ((ClientFrame.Send) sent.frame()).key();
+          assertTrue(key.matches("~[0-9a-f]{12}\\.[0-9a-z]+"), key);
+          assertEquals(key, sent.serverKey());
+          assertEquals(text, sent.text(), "the client's text changed");
+          assertEquals(keyed, oldCommands.get(1), "a client's own key was replaced");
+          String publishKey = ((JsonObject) oldPublishes.get(0)).getString("key");
+          assertTrue(publishKey.startsWith("~") && !publishKey.equals(key), publishKey);
+          assertEquals(null, publish.getValue("key"), "the caller's body changed");
+        });
+        kill(view, local, "other", "me");
+        Future.all(a, b, c).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+          assertEquals(oldCommands, commands, "not asked again with the same keys");
+          assertEquals(oldPublishes, publishes, "not asked again with the same key");
+          // Asked once by its sender: the repeat was the server's own, so the answer is a plain ack.
+          assertEquals(new JsonObject().put("seq", 7), a.result().ack());
+          assertEquals(new JsonObject().put("seq", 8), c.result());
+          assertEquals(true, b.result().ack().getBoolean("duplicate"), "a client's own repeat must say so");
+          ctx.completeNow();
+        })));
       });
     });
     assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "a request waited for its time limit");

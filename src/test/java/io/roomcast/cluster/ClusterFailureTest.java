@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Nodes of a three-node cluster leave and crash while clients chat: a clean leave, a crash of the
  * node that runs the chat, a crash of its follower, and a clean stop of the chat's node (a rolling
- * restart), and a crash of the chat's node while a client of a third node sends with keys. Nothing
+ * restart), and a crash of the chat's node while a client of a third node sends, with keys and
+ * without (its node gives those keys of its own). Nothing
  * acknowledged is lost, and a client of a surviving node has every frame acknowledged, each message
  * stored once, none held anywhere near the request time limit.
  */
@@ -147,7 +148,7 @@ class ClusterFailureTest extends ClusterTestBase {
       longestWait = Math.max(longestWait, System.currentTimeMillis() - asked);
       // On the chat's node, or on the node that keeps its copy, nothing is answered unavailable: a
       // frame that waited for the dead node is asked again of the chat this node runs now. Elsewhere
-      // a send with a key is asked again too.
+      // a send is asked again too, under its own key or one its node gave it.
       assertEquals("ack", reply.getString("type"), "frame " + (sent - 1) + " at " + (asked - killAt)
           + " ms from stopping the other node: " + reply.encode());
       acked.add(reply.getLong("seq"));
@@ -216,5 +217,33 @@ class ClusterFailureTest extends ClusterTestBase {
         .put("key", "m0")), 5);
     assertEquals(acked.get(0), first.getLong("seq"));
     assertEquals(true, first.getBoolean("duplicate"), first.encode());
+  }
+
+  @Test
+  @Order(15)
+  void onAThirdNodeSendsWithoutAKeyAreAnsweredAndStoredOnceWhenTheChatsNodeDies() {
+    // Since the crash above, the follower started there runs the chat and the third node keeps its
+    // copy; a new node holds neither. Its client sends no keys: the node gives each send one.
+    int chat = cluster.nodes.size() - 2;
+    int copy = cluster.nodes.size() - 1;
+    Roomcast third = cluster.start();
+    ChatClient writer = connect(cluster.nodes.indexOf(third), Transport.SOCKJS, "uma");
+    ChatClient reader = connect(copy, Transport.WS, "vic");
+    await(writer.join("shed"), 5);
+    await(reader.join("shed"), 5);
+    await(writer.await(joinedBy("shed", "vic")), 5);
+    List<Long> acked = writeThrough(writer, "shed", false, () -> node(chat).crash()).acked();
+    List<JsonObject> messages = reader.received().stream().filter(Match.message("shed")).toList();
+    List<Long> seqs = messages.stream().map(m -> m.getLong("seq")).toList();
+    assertTrue(seqs.containsAll(acked), "the reader misses acknowledged messages");
+    for (int i = 1; i < seqs.size(); i++) {
+      assertEquals(seqs.get(i - 1) + 1, seqs.get(i), "a gap or a repeat: " + seqs);
+    }
+    // The key the writer's node chose travels in the message, each message its own, until the node
+    // becomes the follower of the chat that took over (a follower's commands need none).
+    List<String> keys = messages.stream().map(m -> m.getString("key")).filter(java.util.Objects::nonNull).toList();
+    assertTrue(messages.get(0).getString("key").startsWith("~"), messages.get(0).encode());
+    assertTrue(keys.stream().allMatch(k -> k.startsWith("~")), "not a server key: " + keys);
+    assertEquals(keys.size(), new java.util.HashSet<>(keys).size(), "two messages share a key: " + keys);
   }
 }
