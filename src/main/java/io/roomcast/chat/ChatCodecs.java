@@ -7,14 +7,14 @@ import io.roomcast.chat.ChatMessages.Disconnect;
 import io.roomcast.chat.ChatMessages.Reply;
 import io.roomcast.chat.ChatMessages.Resync;
 import io.roomcast.chat.ChatMessages.Targeted;
-import io.roomcast.protocol.EncodedFrame;
+import io.roomcast.chat.ChatWire.Reader;
+import io.roomcast.chat.ChatWire.Writer;
 import io.roomcast.protocol.ErrorCode;
 import io.roomcast.protocol.FrameParser;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -65,11 +65,11 @@ public final class ChatCodecs {
   }
 
   private static void writeReply(Writer w, Reply r) {
-    w.json(r.ack()).frames(r.before()).str(r.error() == null ? null : r.error().code()).str(r.message());
+    w.fields(r.ack()).frames(r.before()).str(r.error() == null ? null : r.error().code()).str(r.message());
   }
 
   private static Reply readReply(Reader r) {
-    return new Reply(r.json(), r.frames(), ErrorCode.fromCode(r.str()), r.str());
+    return new Reply(r.fields(), r.frames(), ErrorCode.fromCode(r.str()), r.str());
   }
 
   private static void writeDelivery(Writer w, Delivery d) {
@@ -186,111 +186,6 @@ public final class ChatCodecs {
     @Override
     public byte systemCodecID() {
       return -1;
-    }
-  }
-
-  /** Appends fields; a null string or object is written as length -1. */
-  private record Writer(Buffer b) {
-    Writer bytes(byte[] v) {
-      if (v == null) {
-        b.appendInt(-1);
-      } else {
-        b.appendInt(v.length).appendBytes(v);
-      }
-      return this;
-    }
-
-    Writer str(String v) {
-      return bytes(v == null ? null : v.getBytes(StandardCharsets.UTF_8));
-    }
-
-    Writer json(JsonObject v) {
-      return bytes(v == null ? null : v.toBuffer().getBytes());
-    }
-
-    Writer frame(EncodedFrame f) {
-      return bytes(f.bytes());
-    }
-
-    Writer integer(int n) {
-      b.appendInt(n);
-      return this;
-    }
-
-    Writer frames(List<EncodedFrame> frames) {
-      b.appendInt(frames.size());
-      frames.forEach(this::frame);
-      return this;
-    }
-
-    Writer bool(boolean v) {
-      b.appendByte((byte) (v ? 1 : 0));
-      return this;
-    }
-
-    Writer num(long v) {
-      b.appendLong(v);
-      return this;
-    }
-  }
-
-  private static final class Reader {
-    private final Buffer b;
-    private int pos;
-
-    Reader(Buffer b, int pos) {
-      this.b = b;
-      this.pos = pos;
-    }
-
-    byte[] bytes() {
-      int len = b.getInt(pos);
-      pos += 4;
-      if (len < 0) {
-        return null;
-      }
-      byte[] v = b.getBytes(pos, pos + len);
-      pos += len;
-      return v;
-    }
-
-    String str() {
-      byte[] v = bytes();
-      return v == null ? null : new String(v, StandardCharsets.UTF_8);
-    }
-
-    JsonObject json() {
-      byte[] v = bytes();
-      return v == null ? null : new JsonObject(Buffer.buffer(v));
-    }
-
-    EncodedFrame frame() {
-      return EncodedFrame.ofBytes(bytes());
-    }
-
-    int integer() {
-      int n = b.getInt(pos);
-      pos += 4;
-      return n;
-    }
-
-    List<EncodedFrame> frames() {
-      int n = integer();
-      List<EncodedFrame> out = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        out.add(frame());
-      }
-      return out;
-    }
-
-    boolean bool() {
-      return b.getByte(pos++) != 0;
-    }
-
-    long num() {
-      long v = b.getLong(pos);
-      pos += 8;
-      return v;
     }
   }
 }

@@ -137,4 +137,23 @@ class ReplicaTest {
     assertTrue(back.changes().isEmpty());
     assertTrue(back.effects().isEmpty());
   }
+
+  @Test
+  void answersCrossWithEveryFieldAndItsTypeAsTheChatMadeThem() {
+    // A send's ack (flat: written field by field) and a members answer (nested: written as JSON).
+    JsonObject ack = new JsonObject().put("seq", 7L).put("ts", 1795300000500L).put("duplicate", true)
+        .put("count", 3).put("epoch", "e1").put("none", null);
+    JsonObject nested = new JsonObject().put("room", "lobby").put("members", new JsonArray().add("amy").add("bo"));
+    ReplicaUpdate back = ChatCodecs.fromWire(ChatCodecs.toWire(update(3, null, List.of(), List.of(
+        new ReplicaUpdate.ToTicket(1, ChatMessages.Reply.ok(ack)),
+        new ReplicaUpdate.ToTicket(2, ChatMessages.Reply.ok(nested)),
+        new ReplicaUpdate.ToTicket(3, ChatMessages.Reply.ok(new JsonObject()))))));
+    List<JsonObject> acks = back.effects().stream().map(e -> ((ReplicaUpdate.ToTicket) e).reply().ack()).toList();
+    assertEquals(List.of(ack, nested, new JsonObject()), acks);
+    assertEquals(List.of("seq", "ts", "duplicate", "count", "epoch", "none"), List.copyOf(acks.get(0).fieldNames()));
+    assertEquals(List.of(Long.class, Long.class, Boolean.class, Integer.class, String.class),
+        List.of("seq", "ts", "duplicate", "count", "epoch").stream().map(f -> acks.get(0).getValue(f).getClass()).toList());
+    assertTrue(acks.get(0).containsKey("none"));
+    assertEquals(List.of("amy", "bo"), acks.get(1).getJsonArray("members").getList());
+  }
 }
