@@ -9,128 +9,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageErrors, launchBrowser, messages, openPage, pendingLines, send, start, waitMessage, waitUntil,
-  withShots,
+  assertNoPageErrors, gapMarkers, launchBrowser, messageInput as input, messages, openPage, pendingLines,
+  pendingTexts, send, shownNotice, start, typeAndSend, waitMessage, waitUntil, withShots,
 } from './lib/browser.js';
 import { RoomcastServer } from './lib/server.js';
+import { countMessages, routeSends, sleep, until } from './lib/wire.js';
 
 /** SEND_RETRY_MS in app.js: no new attempt after this, then the text comes back. */
 const RETRY_MS = 15000;
-const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-
-function parse(text) {
-  try {
-    return typeof text === 'string' ? JSON.parse(text) : null;
-  } catch {
-    return null;
-  }
-}
-
-function unavailable(id) {
-  return JSON.stringify({
-    type: 'error', id, code: 'unavailable', message: 'the chat did not answer in time; try again',
-  });
-}
-
-/** Waits (in the test, not the page) until `cond()` holds. */
-async function until(cond, what, timeout = 10000) {
-  const end = Date.now() + timeout;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/**
- * Routes the page's WebSocket. `plan(n)` says what happens to the page's n-th send of `text` (0 is
- * the first; `text` may also be a predicate on the text): 'pass' (to the server, its answer to the
- * page), 'hold' (kept until `wire.release()`, then as 'pass'), 'reject' (answered `unavailable`,
- * never reaches the server), 'lose-answer' (reaches the server, which stores and broadcasts it, but
- * its ack is replaced with `unavailable`) or 'drop' (reaches the server; when its ack comes, the
- * connection is closed instead, so the page reconnects). The first `loseMessages` `message` frames
- * with such a text never reach the page. Records the sends' keys, the acks that reach the page and
- * the page's `history` requests with `before` (repairs).
- */
-async function routeSends(page, text, plan, { loseMessages = 0 } = {}) {
-  const matches = typeof text === 'function' ? text : (t) => t === text;
-  const wire = {
-    sends: 0, keys: [], acks: [], held: [], lostMessages: 0, historyRequests: [],
-    release() {
-      for (const forward of this.held.splice(0)) forward();
-    },
-  };
-  await page.routeWebSocket((url) => url.pathname === '/ws', (ws) => {
-    const server = ws.connectToServer();
-    const held = new Map(); // request id -> what happens to its answer
-    ws.onMessage((m) => {
-      const f = parse(m);
-      if (f && f.type === 'history' && f.before != null) wire.historyRequests.push(f);
-      if (f && f.type === 'send' && matches(f.text)) {
-        const how = plan(wire.sends++);
-        wire.keys.push(f.key);
-        if (how === 'reject') {
-          ws.send(unavailable(f.id));
-          return;
-        }
-        if (how === 'hold') {
-          held.set(f.id, 'pass');
-          wire.held.push(() => server.send(m));
-          return;
-        }
-        held.set(f.id, how);
-      }
-      server.send(m);
-    });
-    server.onMessage((m) => {
-      const f = parse(m);
-      if (f && f.type === 'message' && matches(f.text) && wire.lostMessages < loseMessages) {
-        wire.lostMessages++;
-        return;
-      }
-      const how = f && (f.type === 'ack' || f.type === 'error') ? held.get(f.id) : undefined;
-      if (how) held.delete(f.id);
-      if (how === 'lose-answer') {
-        ws.send(unavailable(f.id));
-        return;
-      }
-      if (how === 'drop') {
-        ws.close();
-        server.close();
-        return;
-      }
-      if (how === 'pass' && f.type === 'ack') wire.acks.push(f);
-      ws.send(m);
-    });
-  });
-  return wire;
-}
-
-/** Routes the page's WebSocket and counts the `message` frames with `text` that reach it. */
-async function countMessages(page, text) {
-  const seen = { messages: 0 };
-  await page.routeWebSocket((url) => url.pathname === '/ws', (ws) => {
-    const server = ws.connectToServer();
-    server.onMessage((m) => {
-      const f = parse(m);
-      if (f && f.type === 'message' && f.text === text) seen.messages++;
-      ws.send(m);
-    });
-  });
-  return seen;
-}
-
-const input = (page) => page.inputValue('#message-input');
-const gapMarkers = (page, room) => page.$$eval(`.messages[data-room="${room}"] .line.gap`, (n) => n.length);
-const shownNotice = (page) => page.$eval('#notice', (n) => (n.hidden ? '' : n.textContent));
-
-async function typeAndSend(page, text) {
-  await page.bringToFront();
-  await page.fill('#message-input', text);
-  await page.press('#message-input', 'Enter');
-}
-
-/** The pending ("sending…") lines of `page` in `room`, as [text, marker]. */
-const pendingTexts = async (page, room) => (await pendingLines(page, room)).map((p) => [p.text, p.marker]);
 
 /** Two pages in `room`: the sender's sends of `text` routed by `plan`, the other one's messages counted. */
 async function twoPages(pages, { room, text, plan, sender, other, loseMessages }) {

@@ -191,6 +191,56 @@ export function pendingLines(page, room) {
   }));
 }
 
+/** The pending ("sending…") lines of `page` in `room`, as [text, marker]. */
+export async function pendingTexts(page, room) {
+  return (await pendingLines(page, room)).map((p) => [p.text, p.marker]);
+}
+
+/** Types a message and presses Enter, without waiting for anything. */
+export async function typeAndSend(page, text) {
+  await page.bringToFront();
+  await page.fill('#message-input', text);
+  await page.press('#message-input', 'Enter');
+}
+
+/** What the message input holds. */
+export const messageInput = (page) => page.inputValue('#message-input');
+
+/** The notice shown at the moment ('' when none). */
+export const shownNotice = (page) => page.$eval('#notice', (n) => (n.hidden ? '' : n.textContent));
+
+/** How many gap markers ("some messages may be missing") a room shows. */
+export const gapMarkers = (page, room) => page.$$eval(`.messages[data-room="${room}"] .line.gap`, (n) => n.length);
+
+/**
+ * Watches, from now on, what the user of `page` sees of the message `text` in `room`, at every DOM
+ * change: `mostShown`, the most message lines with it at one moment (stored or pending, so 2 means the
+ * user saw it twice, e.g. the message next to its own "sending…" line); and `notices`, every notice
+ * the page showed meanwhile. `read()` gives {mostShown, notices}.
+ */
+export async function watchMessage(page, room, text) {
+  const id = await page.evaluate(([room, text]) => {
+    const seen = { mostShown: 0, notices: [] };
+    const notice = document.querySelector('#notice');
+    let lastNotice = '';
+    const check = () => {
+      const shown = [...document.querySelectorAll(`.messages[data-room="${room}"] .line.message`)]
+        .filter((li) => li.querySelector('.text')?.textContent === text).length;
+      seen.mostShown = Math.max(seen.mostShown, shown);
+      const now = notice.hidden ? '' : notice.textContent;
+      if (now && now !== lastNotice) seen.notices.push(now);
+      lastNotice = now;
+    };
+    new MutationObserver(check).observe(document.body, {
+      subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'],
+    });
+    check();
+    window.__watched = window.__watched || [];
+    return window.__watched.push(seen) - 1;
+  }, [room, text]);
+  return { read: () => page.evaluate((i) => window.__watched[i], id) };
+}
+
 /** System lines of a room: {kind, nick, text, color}. */
 export function systemLines(page, room) {
   return page.$$eval(`.messages[data-room="${room}"] .line.system`, (lis) => lis.map((li) => ({
