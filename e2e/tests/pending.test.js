@@ -12,11 +12,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageErrors, gapMarkers, launchBrowser, messageInput, messages, openPage, pendingTexts, send, start,
+  assertNoPageErrors, gapMarkers, launchBrowser, messageInput, messages, pendingTexts, send,
   typeAndSend, waitJoined, waitMessage, waitState, waitUntil, watchMessage, withShots,
 } from './lib/browser.js';
 import { RoomcastServer } from './lib/server.js';
-import { countMessages, routeSends, sleep, until } from './lib/wire.js';
+import { routedPair, sleep, until } from './lib/wire.js';
 
 /** The room's message lines and gap markers as the user sees them: seqs, and 'GAP'. */
 function seqsAndGaps(page, room) {
@@ -56,20 +56,11 @@ describe('the "sending…" line of a send whose connection dropped', { timeout: 
    * is watched from then on.
    */
   async function twoPages(pages, { room, text, plan, sender, other }) {
-    let wire;
-    let seen;
-    const a = await openPage(browser.context, server.url, {
+    const { a, b, wire, seen } = await routedPair(browser, server, pages, {
+      room, text, plan, sender, other,
       query: '?transport=websocket', // no SockJS fallback around the routed WebSocket
-      label: `${sender}-routed`,
-      prepare: async (p) => { wire = await routeSends(p, text, plan, { loseOwnBroadcast: true, stayDown: true }); },
+      routeOptions: { loseOwnBroadcast: true, stayDown: true },
     });
-    const b = await openPage(browser.context, server.url, {
-      label: other,
-      prepare: async (p) => { seen = await countMessages(p, text); },
-    });
-    pages.push(a, b);
-    await start(a, sender, room);
-    await start(b, other, room);
     await typeAndSend(b, 'before');
     for (const p of [a, b]) await waitMessage(p, room, (m) => m.text === 'before');
     const watch = await watchMessage(a, room, text);

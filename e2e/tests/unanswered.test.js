@@ -9,31 +9,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoPageErrors, gapMarkers, launchBrowser, messageInput as input, messages, openPage, pendingLines,
-  pendingTexts, send, shownNotice, start, typeAndSend, waitMessage, waitUntil, withShots,
+  assertNoPageErrors, gapMarkers, launchBrowser, messageInput as input, messages, pendingLines,
+  pendingTexts, send, shownNotice, typeAndSend, waitMessage, waitUntil, withShots,
 } from './lib/browser.js';
 import { RoomcastServer } from './lib/server.js';
-import { countMessages, routeSends, sleep, until } from './lib/wire.js';
+import { routedPair, sleep, until } from './lib/wire.js';
 
 /** SEND_RETRY_MS in app.js: no new attempt after this, then the text comes back. */
 const RETRY_MS = 15000;
 
 /** Two pages in `room`: the sender's sends of `text` routed by `plan`, the other one's messages counted. */
-async function twoPages(pages, { room, text, plan, sender, other, loseMessages }) {
-  let wire;
-  let seen;
-  const a = await openPage(browser.context, server.url, {
-    label: `${sender}-routed`,
-    prepare: async (p) => { wire = await routeSends(p, text, plan, { loseMessages }); },
-  });
-  const b = await openPage(browser.context, server.url, {
-    label: other,
-    prepare: async (p) => { seen = await countMessages(p, text); },
-  });
-  pages.push(a, b);
-  await start(a, sender, room);
-  await start(b, other, room);
-  return { a, b, wire, seen };
+function twoPages(pages, { loseMessages, ...rest }) {
+  return routedPair(browser, server, pages, { ...rest, routeOptions: { loseMessages } });
 }
 
 /** The user's view once the page sent `text` again: shown once everywhere, nothing to do for the sender. */

@@ -2,6 +2,8 @@
 // real server, so that the page's own code runs unchanged: answers lost or replaced, `message` frames
 // lost, the connection dropped when an answer comes, and the page's network down for a while.
 
+import { openPage, start } from './browser.js';
+
 export const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
 export function parse(text) {
@@ -136,4 +138,29 @@ export async function countMessages(page, text) {
     });
   });
   return seen;
+}
+
+/**
+ * Two pages of `server` in `room` (both pushed to `pages`, for screenshots on failure): the sender's,
+ * labelled `<sender>-routed`, opened with `query`, whose sends of `text` go by `plan` (routeSends,
+ * with `routeOptions`), and the other member's, whose `message` frames of `text` are counted.
+ */
+export async function routedPair(browser, server, pages, {
+  room, text, plan, sender, other, query = '', routeOptions = {},
+}) {
+  let wire;
+  let seen;
+  const a = await openPage(browser.context, server.url, {
+    query,
+    label: `${sender}-routed`,
+    prepare: async (p) => { wire = await routeSends(p, text, plan, routeOptions); },
+  });
+  const b = await openPage(browser.context, server.url, {
+    label: other,
+    prepare: async (p) => { seen = await countMessages(p, text); },
+  });
+  pages.push(a, b);
+  await start(a, sender, room);
+  await start(b, other, room);
+  return { a, b, wire, seen };
 }
