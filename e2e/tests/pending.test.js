@@ -107,6 +107,14 @@ describe('the "sending…" line of a send whose connection dropped', { timeout: 
     assert.equal(await messageInput(a), '', 'the text came back to the input although it was stored');
   }
 
+  /** The end of a stored send: shown once on both pages and never twice at once, one frame for the other member. */
+  async function assertShownOnceEverywhere(two, room, text) {
+    await assertSenderSawItOnceAtMost(two);
+    for (const p of [two.a, two.b]) await assertShown(p, room, text, 1);
+    assert.equal(two.seen.messages, 1, `${two.b.label} got ${two.seen.messages} message frames for it`);
+    assertNoPageErrors(two.a, two.b);
+  }
+
   test('the answer arrives right as the connection drops: the rejoin brings the message, shown once, not sent again',
     withShots('pending-answer-then-drop', async (pages) => {
       const room = 'answered-dropped';
@@ -121,11 +129,8 @@ describe('the "sending…" line of a send whose connection dropped', { timeout: 
       await noPendingLeft(two.a, room);
       assert.equal(two.wire.sends, 1, 'sent again although the answer said it was stored');
       assert.equal(two.wire.joinAcks.at(-1).recovered, true, 'the rejoin did not recover: not the case under test');
-      await assertSenderSawItOnceAtMost(two);
-      for (const p of [two.a, two.b]) await assertShown(p, room, text, 1);
       assert.deepEqual(await seqsAndGaps(two.a, room), ['1', '2']);
-      assert.equal(two.seen.messages, 1, `${two.b.label} got ${two.seen.messages} message frames for it`);
-      assertNoPageErrors(two.a, two.b);
+      await assertShownOnceEverywhere(two, room, text);
     }));
 
   test('the answer is lost with the connection: after the rejoin the page sends it again, it shows once on both pages',
@@ -148,10 +153,7 @@ describe('the "sending…" line of a send whose connection dropped', { timeout: 
       assert.equal(two.wire.acks[0].duplicate, true, 'the resend was stored a second time');
       await noPendingLeft(two.a, room);
       await sleep(300); // room for a second broadcast, if the server stored it twice
-      await assertSenderSawItOnceAtMost(two);
-      for (const p of [two.a, two.b]) await assertShown(p, room, text, 1);
-      assert.equal(two.seen.messages, 1, `${two.b.label} got ${two.seen.messages} message frames for it`);
-      assertNoPageErrors(two.a, two.b);
+      await assertShownOnceEverywhere(two, room, text);
     }));
 
   test('a rejoin answered recovered: false, the sent message no longer kept: its "sending…" line goes, a gap marker shows',
