@@ -32,6 +32,8 @@ final class Chat {
 
   /** Nicks that belong to Roomcast's own bots and that no user may take. */
   static final Set<String> RESERVED_NICKS = Set.of("echo-bot");
+  /** The field of a send's answer that says the message was stored before, under the same key. */
+  static final String DUPLICATE = "duplicate";
 
   private final Map<String, Member> sessions = new HashMap<>();
   private final Map<String, Member> nicks = new HashMap<>();
@@ -216,7 +218,7 @@ final class Chat {
     Room.Stored earlier = keyScope == null ? null : room.keyed(keyScope);
     if (earlier != null) {
       return new JsonObject().put("seq", earlier.seq()).put("ts", earlier.frame().toJson().getLong("ts"))
-          .put("duplicate", true);
+          .put(DUPLICATE, true);
     }
     rooms.touch(room);
     long seq = room.nextSeq();

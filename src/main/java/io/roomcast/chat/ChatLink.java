@@ -161,17 +161,19 @@ public final class ChatLink {
   /** The answer without {@code duplicate}: the sender asked once; a repeat was this node's own. */
   @SuppressWarnings("unchecked")
   private static <T> T firstTime(T answer) {
-    if (answer instanceof Reply r && r.ack() != null && r.ack().containsKey("duplicate")) {
-      JsonObject ack = r.ack().copy();
-      ack.remove("duplicate");
-      return (T) new Reply(ack, r.before(), r.error(), r.message());
+    if (answer instanceof Reply r && r.ack() != null && r.ack().containsKey(Chat.DUPLICATE)) {
+      return (T) new Reply(withoutDuplicate(r.ack()), r.before(), r.error(), r.message());
     }
-    if (answer instanceof JsonObject j && j.containsKey("duplicate")) {
-      JsonObject copy = j.copy();
-      copy.remove("duplicate");
-      return (T) copy;
+    if (answer instanceof JsonObject j && j.containsKey(Chat.DUPLICATE)) {
+      return (T) withoutDuplicate(j);
     }
     return answer;
+  }
+
+  private static JsonObject withoutDuplicate(JsonObject answer) {
+    JsonObject copy = answer.copy();
+    copy.remove(Chat.DUPLICATE);
+    return copy;
   }
 
   /** True when the request certainly reached no chat (no handler, or the node was unreachable). */
