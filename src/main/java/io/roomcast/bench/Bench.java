@@ -71,7 +71,9 @@ public final class Bench {
         clock), server CPU us per delivered copy, server CPU % and RSS (with --pid), jit% (the share of
         that CPU a JVM server's JIT compiler threads took: a note flags a step at 10% or more, whose
         numbers show the JVM warming up), bench CPU % (100 = one core: near 100 x its CPUs, the bench
-        itself is the bottleneck), ok (the sweep verdict).
+        itself is the bottleneck), steal% (the share of this machine's CPU time a VM's host took in the
+        window, from /proc/stat: a note flags a step at 10% or more, whose latency and CPU measure the
+        host too), ok (the sweep verdict).
         Then one JSON line per step (and a "saturation" line with --sweep); JSON lines start with '{'.
         Progress goes to stderr. Exit code 0 when the run completed (read missing/ok for the verdict),
         1 when it could not run (server unreachable, connections refused, probe not delivered),

@@ -132,7 +132,9 @@ final class FanoutScenario {
     long srv0 = ProcStats.cpuMicros(o.pids);
     long jit0 = ProcStats.compilerCpuMicros(o.pids);
     long self0 = ProcStats.cpuMicros(ProcStats.SELF);
+    long[] machine0 = ProcStats.machineTicks();
     sleepUntil(mEnd);
+    long[] machine1 = ProcStats.machineTicks();
     // The compiler's span lies within the server's: read after it at the start, before it at the end.
     long jit1 = ProcStats.compilerCpuMicros(o.pids);
     long srv1 = ProcStats.cpuMicros(o.pids);
@@ -166,7 +168,7 @@ final class FanoutScenario {
         c.acked() * copiesPerSend, c.copies(), shortClients, extraClients, c.gaps(), c.dups(), latency, drainMs,
         srv0 < 0 || srv1 < 0 ? -1 : srv1 - srv0, jit0 < 0 || jit1 < 0 ? -1 : jit1 - jit0, rss,
         self0 < 0 || self1 < 0 ? -1 : self1 - self0,
-        Runtime.getRuntime().availableProcessors(), c.firstError());
+        Runtime.getRuntime().availableProcessors(), ProcStats.stealPct(machine0, machine1), c.firstError());
   }
 
   private static void sleepUntil(long nanoTime) {

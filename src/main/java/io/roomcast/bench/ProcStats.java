@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * CPU time, resident memory and GC of local processes, read from {@code /proc} (Linux). The bench
  * reads its own CPU time the same way, so a reader can tell when the bench, not the server, is the
- * one that ran out of CPU.
+ * one that ran out of CPU; and the machine's steal time, so that a reader can tell when the VM's host
+ * took CPU the two were waiting for.
  */
 final class ProcStats {
   /** Stands for the bench process itself. */
@@ -85,6 +86,44 @@ final class ProcStats {
   /** Sum of {@link #cpuMicros} over the given pids (-1 if any is unreadable or the list is empty). */
   static long cpuMicros(List<Long> pids) {
     return sum(pids, ProcStats::cpuMicros);
+  }
+
+  /**
+   * The machine's CPU time so far, all CPUs together, as {total, steal} in clock ticks from the first
+   * line of {@code /proc/stat}; null when it cannot be read. Steal is the time the VM's host ran
+   * something else while this machine had work for that CPU: on a shared host it comes and goes, and
+   * while it is high the server's latency and CPU per copy measure the host as much as the server.
+   */
+  static long[] machineTicks() {
+    try (var lines = Files.lines(Path.of("/proc/stat"), StandardCharsets.US_ASCII)) {
+      return lines.findFirst().map(ProcStats::machineTicks).orElse(null);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * {total, steal} of a {@code /proc/stat} "cpu" line: user, nice, system, idle, iowait, irq, softirq
+   * and steal make the total (guest time is already counted in user and nice).
+   */
+  static long[] machineTicks(String cpuLine) {
+    String[] f = cpuLine.trim().split("\\s+");
+    if (!f[0].equals("cpu") || f.length < 9) {
+      throw new IllegalArgumentException("not the cpu line of /proc/stat: " + cpuLine);
+    }
+    long total = 0;
+    for (int i = 1; i <= 8; i++) {
+      total += Long.parseLong(f[i]);
+    }
+    return new long[] {total, Long.parseLong(f[8])};
+  }
+
+  /** The host's share (%) of the machine's CPU time between two {@link #machineTicks()}; NaN when unknown. */
+  static double stealPct(long[] before, long[] after) {
+    if (before == null || after == null || after[0] <= before[0]) {
+      return Double.NaN;
+    }
+    return 100.0 * (after[1] - before[1]) / (after[0] - before[0]);
   }
 
   /** VmRSS of {@code pid} in KiB, or -1. */

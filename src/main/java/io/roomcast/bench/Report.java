@@ -28,7 +28,8 @@ final class Report {
 
   void step(StepResult r) {
     legend = "(latency per delivered copy; us/copy, srv% and srvMB: server CPU per delivered copy, CPU and RSS"
-        + " in the measured window, with --pid; jit%: the share of that CPU a JVM server's JIT compiler threads took";
+        + " in the measured window, with --pid; jit%: the share of that CPU a JVM server's JIT compiler threads took;"
+        + " steal%: the share of this machine's CPU time the VM's host took in the window";
     table(StepResult.header(), r.row());
     json(r.json());
     if (r.firstError() != null) {
@@ -38,6 +39,10 @@ final class Report {
       note(String.format(Locale.ROOT, "step %d: the server's JIT compiler took %.0f%% of its CPU in the window: it was"
           + " still warming up, and us/copy and latency show it (a longer --prime measures its steady state)",
           r.step(), r.serverJitSharePct()));
+    }
+    if (r.stealPct() >= StepResult.STEAL_WARNING_PCT) {
+      note(String.format(Locale.ROOT, "step %d: the VM's host took %.0f%% of this machine's CPU time in the window"
+          + " (steal): latency and us/copy measure the host as much as the server (run it again)", r.step(), r.stealPct()));
     }
   }
 

@@ -14,7 +14,10 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
     double windowSec, long offered, long sendErrors, long skipped, long unansweredAtEnd, long lostConnections,
     long expected, long delivered, long clientsShort, long clientsExtra, long gaps, long dups,
     Histogram latencyUs, long drainMs, long serverCpuUs, long serverJitUs, long serverRssKb, long benchCpuUs,
-    int benchCpus, String firstError) {
+    int benchCpus, double stealPct, String firstError) {
+
+  /** A host's steal (% of the machine's CPU time) from which a step is flagged as measuring the host too. */
+  static final double STEAL_WARNING_PCT = 10;
 
   /** p99 above this fails a sweep step. */
   static final double P99_LIMIT_MS = 100;
@@ -68,18 +71,18 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
   }
 
   static String header() {
-    return String.format(Locale.ROOT, "%4s %9s %9s %10s %11s %11s %7s %5s %5s %8s %8s %8s %8s %7s %6s %5s %7s %6s %4s",
+    return String.format(Locale.ROOT, "%4s %9s %9s %10s %11s %11s %7s %5s %5s %8s %8s %8s %8s %7s %6s %5s %7s %6s %6s %4s",
         "step", "target/s", "offered/s", "copies/s", "expected", "delivered", "missing", "gaps", "dups",
-        "p50ms", "p99ms", "p99.9ms", "maxms", "us/copy", "srv%", "jit%", "srvMB", "bench%", "ok");
+        "p50ms", "p99ms", "p99.9ms", "maxms", "us/copy", "srv%", "jit%", "srvMB", "bench%", "steal%", "ok");
   }
 
   String row() {
-    return String.format(Locale.ROOT, "%4d %9.0f %9.0f %10.0f %11d %11d %7d %5d %5d %8s %8s %8s %8s %7s %6s %5s %7s %6s %4s",
+    return String.format(Locale.ROOT, "%4d %9.0f %9.0f %10.0f %11d %11d %7d %5d %5d %8s %8s %8s %8s %7s %6s %5s %7s %6s %6s %4s",
         step, targetRate, offeredPerSec(), deliveredPerSec(), expected, delivered, expected - delivered, gaps, dups,
         fmt(latencyMs(50), 3), fmt(latencyMs(99), 3), fmt(latencyMs(99.9), 3), fmt(maxMs(), 3),
         fmt(serverUsPerCopy(), 2), fmt(serverCpuPct(), 0), fmt(serverJitSharePct(), 0),
         serverRssKb < 0 ? "-" : fmt(serverRssKb / 1024.0, 0),
-        fmt(benchCpuPct(), 0), ok() ? "yes" : "NO");
+        fmt(benchCpuPct(), 0), fmt(stealPct, 1), ok() ? "yes" : "NO");
   }
 
   JsonObject json() {
@@ -106,7 +109,8 @@ record StepResult(String scenario, int step, double targetRate, int rooms, int m
     if (serverRssKb >= 0) {
       j.put("serverRssKb", serverRssKb);
     }
-    j.put("benchCpuPct", round(benchCpuPct(), 1)).put("benchCpus", benchCpus).put("ok", ok());
+    j.put("benchCpuPct", round(benchCpuPct(), 1)).put("benchCpus", benchCpus).put("stealPct", round(stealPct, 1))
+        .put("ok", ok());
     if (firstError != null) {
       j.put("firstError", firstError);
     }

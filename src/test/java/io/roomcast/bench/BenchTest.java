@@ -84,6 +84,8 @@ class BenchTest {
     // The "server" is this JVM: its compilers' time is a part of its CPU time (give or take a tick).
     long jit = step.getLong("serverJitCpuUs");
     assertTrue(jit >= 0 && jit <= step.getLong("serverCpuUs") + 20_000, step::encode);
+    double steal = step.getDouble("stealPct");
+    assertTrue(steal >= 0 && steal <= 100, step::encode);
   }
 
   @Test

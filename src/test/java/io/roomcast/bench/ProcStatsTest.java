@@ -83,4 +83,21 @@ class ProcStatsTest {
     }
     assertEquals(-1, ProcStats.compilerCpuMicros(sleep.pid()), "a process that is gone");
   }
+
+  @Test
+  void stealIsTheHostsShareOfTheMachinesCpuTime() {
+    long[] before = ProcStats.machineTicks("cpu  1000 10 300 5000 200 0 90 400 77 0");
+    assertEquals(1000 + 10 + 300 + 5000 + 200 + 0 + 90 + 400, before[0], "guest time is inside user already");
+    assertEquals(400, before[1]);
+    long[] after = ProcStats.machineTicks("cpu  1300 10 400 5500 200 0 90 500 90 0");
+    assertEquals(100.0 * 100 / 1000, ProcStats.stealPct(before, after), 1e-9);
+    assertTrue(Double.isNaN(ProcStats.stealPct(before, null)), "unreadable: unknown, not zero");
+    assertTrue(Double.isNaN(ProcStats.stealPct(after, after)), "no time passed: unknown");
+  }
+
+  @Test
+  void thisMachineReportsItsCpuTime() {
+    long[] now = ProcStats.machineTicks();
+    assertTrue(now != null && now[0] > 0 && now[1] >= 0 && now[1] <= now[0], () -> java.util.Arrays.toString(now));
+  }
 }
