@@ -56,7 +56,7 @@ class ConfigTest {
     assertEquals(100, d.rooms().historySize());
     assertEquals(10_000, d.rooms().maxIdleRooms());
     assertTrue(d.bots().echo());
-    assertEquals(1000, d.cluster().lingerMicros());
+    assertEquals(4000, d.cluster().lingerMicros());
   }
 
   @Test
